@@ -1,0 +1,88 @@
+# OCO-wegwijzer — see README.md. `make run` starts everything, `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 runs on Python 3.10 only: use python3.10 from PATH if it really is 3.10,
+# else the newest pyenv 3.10 under $(pyenv root)/versions.
+PYTHON310 ?= $(shell for c in python3.10 \
+	  $$(ls -d "$$(pyenv root 2>/dev/null || echo $${PYENV_ROOT:-$$HOME/.pyenv})"/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V -r) \
+	  /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	  if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; \
+	done)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+SPACY_READY := $(VENV)/.spacy-model
+MODEL := models/oco-wegwijzer.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+.PHONY: help venv spacy-model train run test test-python test-conversations validate \
+	evaluate-nlu lint bench clean
+
+help:
+	@echo "make run    - installeren, trainen en alle diensten starten (Ctrl-C stopt)"
+	@echo "make test   - de hele testsuite (data, gesprekken, NLU, pytest)"
+	@echo "make train  - model trainen als data of config veranderd is"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks"
+
+$(PY):
+	@test -n "$(PYTHON310)" || { echo "Geen Python 3.10 gevonden (python3.10 of pyenv 3.10.x)." >&2; exit 1; }
+	@echo "Python 3.10: $(PYTHON310)"
+	"$(PYTHON310)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23,<25" wheel
+
+# Reinstall only when pyproject.toml changed.
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(INSTALLED)
+
+# Official nl_core_news_sm when it can be downloaded, else a local Dutch pipeline.
+$(SPACY_READY): $(INSTALLED) bot/nlu/spacy_model.py
+	$(PY) -m bot.nlu.spacy_model setup
+	@touch $@
+
+spacy-model: $(SPACY_READY)
+
+$(MODEL): $(TRAINING_INPUTS) $(SPACY_READY)
+	$(RASA) train --quiet --fixed-model-name oco-wegwijzer --out models
+	@touch $@
+
+train: $(MODEL)
+
+validate: $(INSTALLED)
+	$(RASA) data validate --fail-on-warnings
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+
+test-conversations: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+	  --fail-on-prediction-errors --out results/conversations
+
+evaluate-nlu: $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
+	$(PY) -m bot.nlu.quality_gate results/nlu/intent_report.json --min-accuracy 0.90
+
+test-python: $(MODEL)
+	$(PY) -m pytest -q
+
+test: lint validate test-conversations evaluate-nlu test-python
+
+run: $(MODEL)
+	$(PY) -m bot.cli run
+
+bench: $(MODEL)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf results reports .pytest_cache .ruff_cache

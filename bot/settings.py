@@ -1,0 +1,77 @@
+"""Runtime settings, read from the environment (see CONTRACT.md §2 and the README).
+
+Every service reads its configuration through this module so that names and defaults
+live in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.paths import VAR_DIR
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw else default
+
+
+def default_sqlite_url(filename: str) -> str:
+    """A SQLite URL for a file under var/, creating the folder when needed."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR_DIR / filename}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    rasa_port: int
+    action_port: int
+    web_port: int
+    rasa_url: str
+    action_server_url: str
+    api_token: str
+    staff_token: str
+    database_url: str
+    tracker_store_url: str
+    lock_store_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_from: str
+    smtp_starttls: bool
+    notify_email: str
+    conversation_retention_days: int
+    intake_retention_days: int
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (cheap; call it where needed)."""
+    rasa_port = _env_int("OCO_RASA_PORT", 5005)
+    action_port = _env_int("OCO_ACTION_PORT", 5055)
+    return Settings(
+        rasa_port=rasa_port,
+        action_port=action_port,
+        web_port=_env_int("OCO_WEB_PORT", 8080),
+        rasa_url=_env("OCO_RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        action_server_url=_env("OCO_ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}"),
+        api_token=_env("OCO_API_TOKEN"),
+        staff_token=_env("OCO_STAFF_TOKEN"),
+        database_url=_env("OCO_DATABASE_URL") or default_sqlite_url("intakes.db"),
+        tracker_store_url=_env("OCO_TRACKER_STORE_URL") or default_sqlite_url("tracker.db"),
+        lock_store_url=_env("OCO_LOCK_STORE_URL"),
+        smtp_host=_env("OCO_SMTP_HOST"),
+        smtp_port=_env_int("OCO_SMTP_PORT", 25),
+        smtp_user=_env("OCO_SMTP_USER"),
+        smtp_password=_env("OCO_SMTP_PASSWORD"),
+        smtp_from=_env("OCO_SMTP_FROM", "oco-wegwijzer@localhost"),
+        smtp_starttls=_env("OCO_SMTP_STARTTLS", "false").lower() in {"1", "true", "yes"},
+        notify_email=_env("OCO_NOTIFY_EMAIL"),
+        conversation_retention_days=_env_int("OCO_CONVERSATION_RETENTION_DAYS", 28),
+        intake_retention_days=_env_int("OCO_INTAKE_RETENTION_DAYS", 90),
+    )
