@@ -1,0 +1,558 @@
+"""The web app on a real 127.0.0.1 port, with a fake Rasa and a fake action server.
+
+Everything runs in one background event loop (thread); the tests talk HTTP with
+`requests`, like a browser or the widget would. The harness is reused by
+tests/test_staff_pages.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from aiohttp import web
+from sanic import Sanic
+
+from bot.intake.store import IntakeStore
+from bot.settings import Settings, load_settings
+from bot.webapp.app import TEMPLATES_DIR, create_app, load_gemeenten
+from bot.webapp.chat_proxy import texts
+
+STAFF_TOKEN = "test-staff-token-0123456789"
+API_TOKEN = "test-api-token"
+
+
+# --- harness -----------------------------------------------------------------------------
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread; `run` executes a coroutine there."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any, timeout: float = 15) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def dead_url() -> str:
+    """A URL on a port where nothing listens."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
+def fake_tracker(sender: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Rasa 3.6 tracker for the messages this sender sent to the fake webhook."""
+    events: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_session_start", "policy": None, "confidence": 1.0},
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+    ]
+    slots: dict[str, Any] = {"gemeente": None, "life_domain": None}
+    for body in messages:
+        gemeente = (body.get("metadata") or {}).get("gemeente")
+        events += [
+            {
+                "event": "user",
+                "text": body["message"],
+                "parse_data": {
+                    "intent": {"name": "ask_what_is_oco", "confidence": 0.9731},
+                    "entities": [
+                        {
+                            "entity": "life_domain",
+                            "value": "geld",
+                            "extractor": "RegexEntityExtractor",
+                        }
+                    ],
+                    "intent_ranking": [
+                        {"name": "ask_what_is_oco", "confidence": 0.9731},
+                        {"name": "ask_oco_tasks", "confidence": 0.0123},
+                    ],
+                },
+            },
+            {"event": "slot", "name": "life_domain", "value": "geld"},
+            {
+                "event": "action",
+                "name": "utter_what_is_oco",
+                "policy": "RulePolicy",
+                "confidence": 1.0,
+            },
+            {
+                "event": "bot",
+                "text": "Een cliëntondersteuner helpt u gratis.",
+                "data": {"buttons": [{"title": "Meer weten", "payload": "/ask_oco_tasks"}]},
+            },
+            {"event": "action", "name": "action_listen", "policy": "RulePolicy"},
+        ]
+        if gemeente:
+            events.insert(-3, {"event": "slot", "name": "gemeente", "value": gemeente})
+            slots["gemeente"] = gemeente
+        slots["life_domain"] = "geld"
+    return {"sender_id": sender, "slots": slots, "events": events}
+
+
+class FakeRasa:
+    """Fake Rasa server and fake action server (aiohttp), with switchable answers."""
+
+    def __init__(self) -> None:
+        self.rasa_status = 200
+        self.webhook_status = 200
+        self.actions_status = 200
+        self.received: list[dict[str, Any]] = []
+        self.tracker_queries: list[dict[str, str]] = []
+
+    def rasa_app(self) -> web.Application:
+        async def root(_request: web.Request) -> web.Response:
+            return web.Response(text="Hello from Rasa: 3.6.21", status=self.rasa_status)
+
+        async def webhook(request: web.Request) -> web.Response:
+            body = await request.json()
+            self.received.append(body)
+            if self.webhook_status >= 400:
+                return web.Response(status=self.webhook_status, text="error")
+            answer = [{"recipient_id": body["sender"], "text": f"U zei: {body['message']}"}]
+            return web.json_response(answer)
+
+        async def tracker(request: web.Request) -> web.Response:
+            self.tracker_queries.append(dict(request.query))
+            sender = request.match_info["sender"]
+            mine = [body for body in self.received if body["sender"] == sender]
+            return web.json_response(fake_tracker(sender, mine))
+
+        app = web.Application()
+        app.router.add_get("/", root)
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        app.router.add_get("/conversations/{sender}/tracker", tracker)
+        return app
+
+    def action_app(self) -> web.Application:
+        async def health(_request: web.Request) -> web.Response:
+            return web.json_response({"status": "ok"}, status=self.actions_status)
+
+        app = web.Application()
+        app.router.add_get("/health", health)
+        return app
+
+
+class Stack:
+    """Fake Rasa + fake action server + web apps, all on free 127.0.0.1 ports."""
+
+    def __init__(self, tmp: Path) -> None:
+        # Several Sanic apps start in this process: test mode keeps Sanic's start-up
+        # optimisation ("touchup") from rewriting already rewritten methods.
+        Sanic.test_mode = True
+        self.tmp = tmp
+        self.loop = LoopThread()
+        self.fake = FakeRasa()
+        self._runners: list[web.AppRunner] = []
+        self._servers: list[Any] = []
+        self.rasa_url = self.loop.run(self._start_aiohttp(self.fake.rasa_app()))
+        self.action_url = self.loop.run(self._start_aiohttp(self.fake.action_app()))
+        self._apps = 0
+
+    async def _start_aiohttp(self, app: web.Application) -> str:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        sock = free_socket()
+        site = web.SockSite(runner, sock)
+        await site.start()
+        self._runners.append(runner)
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    def settings(self, **overrides: Any) -> Settings:
+        base = load_settings()
+        values = {
+            "rasa_url": self.rasa_url,
+            "action_server_url": self.action_url,
+            "staff_token": STAFF_TOKEN,
+            "api_token": "",
+            "database_url": f"sqlite:///{self.tmp / 'intakes.db'}",
+            "smtp_host": "",
+        }
+        values.update(overrides)
+        return dataclasses.replace(base, **values)
+
+    def start_webapp(self, settings: Settings, **kwargs: Any) -> str:
+        """Start create_app(settings) on a free port; return its base URL."""
+        self._apps += 1
+        app = create_app(settings, name=f"oco_webapp_test_{id(self)}_{self._apps}", **kwargs)
+        return self.loop.run(self._start_sanic(app))
+
+    async def _start_sanic(self, app: Any) -> str:
+        sock = free_socket()
+        server = await app.create_server(
+            sock=sock, return_asyncio_server=True, access_log=False, debug=False
+        )
+        # create_server has already bound the socket (it awaits the AsyncioServer).
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        self._servers.append(server)
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    async def _stop_all(self) -> None:
+        for server in self._servers:
+            await server.before_stop()
+            server.close()
+            await server.wait_closed()
+            await server.after_stop()
+        for runner in self._runners:
+            await runner.cleanup()
+
+    def close(self) -> None:
+        self.loop.run(self._stop_all())
+        self.loop.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(tmp_path_factory.mktemp("webapp"))
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def web_url(stack: Stack) -> str:
+    return stack.start_webapp(stack.settings())
+
+
+@pytest.fixture()
+def fake(stack: Stack) -> Iterator[FakeRasa]:
+    stack.fake.rasa_status = stack.fake.webhook_status = stack.fake.actions_status = 200
+    stack.fake.received.clear()
+    stack.fake.tracker_queries.clear()
+    yield stack.fake
+    stack.fake.rasa_status = stack.fake.webhook_status = stack.fake.actions_status = 200
+
+
+def chat(web_url: str, body: Any, **kwargs: Any) -> requests.Response:
+    return requests.post(f"{web_url}/api/chat", json=body, timeout=10, **kwargs)
+
+
+# --- /healthz ---------------------------------------------------------------------------
+
+
+def test_healthz_ok_when_all_parts_answer(web_url: str, fake: FakeRasa) -> None:
+    resp = requests.get(f"{web_url}/healthz", timeout=10)
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok", "rasa": "ok", "actions": "ok", "database": "ok"}
+    assert requests.head(f"{web_url}/healthz", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("part", ["rasa", "actions"])
+def test_healthz_503_names_the_part_that_answers_an_error(
+    web_url: str, fake: FakeRasa, part: str
+) -> None:
+    setattr(fake, f"{part}_status", 503)
+    resp = requests.get(f"{web_url}/healthz", timeout=10)
+    assert resp.status_code == 503
+    report = resp.json()
+    assert report["status"] == "degraded"
+    assert report[part] == "down"
+    assert [name for name in ("rasa", "actions", "database") if report[name] == "down"] == [part]
+
+
+def test_healthz_503_when_rasa_and_actions_are_unreachable(stack: Stack, fake: FakeRasa) -> None:
+    url = stack.start_webapp(stack.settings(rasa_url=dead_url(), action_server_url=dead_url()))
+    resp = requests.get(f"{url}/healthz", timeout=10)
+    assert resp.status_code == 503
+    assert resp.json() == {
+        "status": "degraded",
+        "rasa": "down",
+        "actions": "down",
+        "database": "ok",
+    }
+
+
+def test_healthz_503_when_database_is_gone(stack: Stack, fake: FakeRasa) -> None:
+    db_dir = stack.tmp / "db-that-disappears"
+    db_dir.mkdir()
+    store = IntakeStore(f"sqlite:///{db_dir / 'intakes.db'}")
+    url = stack.start_webapp(stack.settings(), intake_store=store)
+    assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+    store.dispose()
+    for child in db_dir.iterdir():
+        child.unlink()
+    db_dir.rmdir()
+    resp = requests.get(f"{url}/healthz", timeout=10)
+    assert resp.status_code == 503
+    assert resp.json() == {"status": "degraded", "rasa": "ok", "actions": "ok", "database": "down"}
+
+
+# --- chat proxy ---------------------------------------------------------------------------
+
+
+def test_chat_forwards_and_adds_channel_and_gemeente(web_url: str, fake: FakeRasa) -> None:
+    body = {
+        "sender": "abc_123-XYZ",
+        "message": "Wat is onafhankelijke cliëntondersteuning?",
+        "metadata": {"gemeente": "Schouwen-Duiveland", "channel": "whatsapp", "extra": "x"},
+    }
+    resp = chat(web_url, body)
+    assert resp.status_code == 200
+    assert resp.json() == [
+        {"recipient_id": "abc_123-XYZ", "text": "U zei: Wat is onafhankelijke cliëntondersteuning?"}
+    ]
+    assert fake.received == [
+        {
+            "sender": "abc_123-XYZ",
+            "message": "Wat is onafhankelijke cliëntondersteuning?",
+            "metadata": {"channel": "web", "gemeente": "schouwen-duiveland"},
+        }
+    ]
+
+
+@pytest.mark.parametrize("gemeente", ["../etc", "<script>", "a" * 80, 42, "den bosch"])
+def test_chat_drops_an_invalid_gemeente(web_url: str, fake: FakeRasa, gemeente: Any) -> None:
+    resp = chat(web_url, {"sender": "s1", "message": "hoi", "metadata": {"gemeente": gemeente}})
+    assert resp.status_code == 200
+    assert fake.received[-1]["metadata"] == {"channel": "web"}
+
+
+def test_chat_without_metadata_still_sets_channel(web_url: str, fake: FakeRasa) -> None:
+    resp = chat(web_url, {"sender": "s1", "message": "/greet"})
+    assert resp.status_code == 200
+    expected = {"sender": "s1", "message": "/greet", "metadata": {"channel": "web"}}
+    assert fake.received[-1] == expected
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_chat_rasa_error_gives_dutch_message_with_phone_route(
+    web_url: str, fake: FakeRasa, status: int
+) -> None:
+    fake.webhook_status = status
+    resp = chat(web_url, {"sender": "s2", "message": "Ik wil hulp"})
+    assert resp.status_code == 200
+    messages = resp.json()
+    assert len(messages) == 1
+    assert messages[0]["recipient_id"] == "s2"
+    text = messages[0]["text"]
+    for needle in ("bel uw gemeente", "112", "113", "0800-2000"):
+        assert needle in text.lower()
+
+
+def test_chat_rasa_unreachable_never_5xx(stack: Stack, fake: FakeRasa) -> None:
+    url = stack.start_webapp(stack.settings(rasa_url=dead_url()))
+    resp = chat(url, {"sender": "s3", "message": "Hallo"})
+    assert resp.status_code == 200
+    assert resp.json() == [{"recipient_id": "s3", "text": texts()["rasa_unreachable"]}]
+
+
+def test_chat_too_long_message_is_refused_politely(
+    web_url: str, fake: FakeRasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OCO_MAX_MESSAGE_LENGTH", "50")
+    resp = chat(web_url, {"sender": "s4", "message": "x" * 51})
+    assert resp.status_code == 200
+    [message] = resp.json()
+    assert message["recipient_id"] == "s4"
+    assert "te lang" in message["text"] and "50" in message["text"]
+    assert fake.received == []
+    assert chat(web_url, {"sender": "s4", "message": "x" * 50}).status_code == 200
+    assert len(fake.received) == 1
+
+
+def test_chat_default_limit_is_2000(web_url: str, fake: FakeRasa) -> None:
+    resp = chat(web_url, {"sender": "s5", "message": "y" * 2001})
+    assert "2000" in resp.json()[0]["text"]
+    assert fake.received == []
+
+
+def test_body_above_64_kb_is_413(web_url: str, fake: FakeRasa) -> None:
+    resp = chat(web_url, {"sender": "s6", "message": "z" * 70_000})
+    assert resp.status_code == 413
+    assert fake.received == []
+
+
+def test_bad_json_is_400_json(web_url: str, fake: FakeRasa) -> None:
+    resp = requests.post(
+        f"{web_url}/api/chat",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "bad_request"
+    assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        {"message": "hoi"},
+        {"sender": "", "message": "hoi"},
+        {"sender": "a" * 65, "message": "hoi"},
+        {"sender": "evil id", "message": "hoi"},
+        {"sender": "x/../y", "message": "hoi"},
+        {"sender": "s7", "message": 12},
+        {"sender": "s7", "message": "   "},
+        {"sender": "s7"},
+    ],
+)
+def test_invalid_chat_input_is_400_json(web_url: str, fake: FakeRasa, body: Any) -> None:
+    resp = chat(web_url, body)
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "bad_request"
+    assert fake.received == []
+
+
+def test_chat_cors_preflight_and_response(web_url: str, fake: FakeRasa) -> None:
+    origin = {"Origin": "https://www.dordrecht.nl"}
+    pre = requests.options(
+        f"{web_url}/api/chat",
+        headers={**origin, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"},
+        timeout=10,
+    )
+    assert pre.status_code == 204
+    assert pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in pre.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in pre.headers["Access-Control-Allow-Headers"].lower()
+    resp = chat(web_url, {"sender": "s8", "message": "hoi"}, headers=origin)
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_chat_logs_neither_message_nor_sender(
+    stack: Stack, fake: FakeRasa, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = stack.start_webapp(stack.settings(rasa_url=dead_url()))
+    caplog.set_level("DEBUG")
+    chat(url, {"sender": "sender-geheim-42", "message": "Mijn naam is Jan Jansen 0612345678"})
+    fake.webhook_status = 500
+    chat(url, {"sender": "sender-geheim-42", "message": "Mijn naam is Jan Jansen 0612345678"})
+    logged = caplog.text
+    assert "chat proxy" in logged  # the failure itself is logged ...
+    for secret in ("sender-geheim-42", "Jansen", "0612345678"):
+        assert secret not in logged  # ... without personal data
+
+
+# --- pages, static files and security headers ---------------------------------------------
+
+
+def test_index_renders_with_known_gemeente(web_url: str) -> None:
+    slug, naam = load_gemeenten()[0]
+    resp = requests.get(f"{web_url}/", params={"gemeente": slug}, timeout=10)
+    assert resp.status_code == 200
+    assert 'src="/static/oco-chat.js"' in resp.text
+    assert f'data-gemeente="{slug}"' in resp.text
+    assert naam in resp.text
+
+
+def test_index_unknown_gemeente_still_works(web_url: str) -> None:
+    resp = requests.get(f"{web_url}/", params={"gemeente": '"><script>x</script>'}, timeout=10)
+    assert resp.status_code == 200
+    assert 'data-gemeente=""' in resp.text
+    assert "<script>x</script>" not in resp.text
+
+
+def test_static_widget_is_served_for_other_origins(web_url: str) -> None:
+    resp = requests.get(f"{web_url}/static/oco-chat.js", timeout=10)
+    assert resp.status_code == 200
+    assert "javascript" in resp.headers["Content-Type"]
+    assert resp.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert requests.get(f"{web_url}/static/staff/staff.css", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/staff/login", "/static/staff/staff.js"])
+def test_security_headers_on_every_response(web_url: str, fake: FakeRasa, path: str) -> None:
+    resp = requests.get(f"{web_url}{path}", timeout=10)
+    csp = resp.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert directives["object-src"] == "'none'"
+    assert "frame-ancestors" in directives
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_demo_page_may_only_be_framed_by_itself_staff_never(web_url: str) -> None:
+    demo = requests.get(f"{web_url}/", timeout=10).headers["Content-Security-Policy"]
+    staff = requests.get(f"{web_url}/staff/login", timeout=10).headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in demo
+    assert "frame-ancestors 'none'" in staff
+
+
+def test_errors_carry_security_headers_too(web_url: str) -> None:
+    resp = requests.get(f"{web_url}/bestaat-niet", timeout=10)
+    assert resp.status_code == 404
+    assert "Content-Security-Policy" in resp.headers
+
+
+def test_no_inline_script_or_style_in_any_template() -> None:
+    templates = list(TEMPLATES_DIR.rglob("*.html"))
+    assert len(templates) >= 5
+    for path in templates:
+        source = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", source, flags=re.IGNORECASE):
+            assert "src=" in tag, f"inline <script> in {path.name}"
+        assert not re.search(r"\son[a-z]+\s*=", source), f"inline event handler in {path.name}"
+        assert not re.search(r"<style\b", source, flags=re.IGNORECASE), path.name
+        assert not re.search(r"\sstyle\s*=", source), f"style attribute in {path.name}"
+        assert "javascript:" not in source.lower(), path.name
+
+
+# --- python -m bot.webapp ---------------------------------------------------------------
+
+
+def test_module_entry_point_serves_healthz(stack: Stack, fake: FakeRasa) -> None:
+    port_sock = free_socket()
+    port = port_sock.getsockname()[1]
+    port_sock.close()
+    env = {
+        **os.environ,
+        "OCO_WEB_PORT": str(port),
+        "OCO_RASA_URL": stack.rasa_url,
+        "OCO_ACTION_SERVER_URL": stack.action_url,
+        "OCO_DATABASE_URL": f"sqlite:///{stack.tmp / 'main.db'}",
+        "OCO_STAFF_TOKEN": STAFF_TOKEN,
+        "OCO_SMTP_HOST": "",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.webapp"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        resp = None
+        while time.monotonic() < deadline and resp is None:
+            try:
+                resp = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert resp is not None, "python -m bot.webapp did not start"
+        assert resp.status_code == 200
+        assert resp.json()["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(10)
