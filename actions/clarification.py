@@ -1,0 +1,283 @@
+"""Vraagverheldering (clarify_form) and the wegwijzer (action_route).
+
+At most five questions, each can be skipped, and nothing the resident already said is
+asked again: the first message prefills what it can.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    CLARIFICATION_SLOTS,
+    SKIPPED,
+    UNKNOWN_GEMEENTE,
+    entity_values,
+    gemeente_from_message,
+    gemeente_slots,
+    known_gemeente,
+    latest_intent,
+    latest_text,
+    municipality,
+    reset_slots,
+)
+from actions.gemeente import GemeenteSlotMixin, register_invalid, say_not_served
+from bot.answers import interpret
+from bot.life_domains import LIFE_DOMAINS, detect_life_domains, life_domain_label
+from bot.routing import Clarification, route
+from bot.urgency import is_urgent
+
+CLARIFY_ATTEMPTS = 2
+ROUTE_WITHOUT_GEMEENTE = "geen_gemeente"
+MEETING_INTENT = "prepare_meeting"
+COMPLAINT_INTENT = "complaint_or_objection"
+
+
+def domains_in_message(tracker: Tracker, text: str) -> List[str]:
+    """Canonical life domains from the NLU entities and the keyword lexicon."""
+    found = [v for v in entity_values(tracker, "life_domain") if v in LIFE_DOMAINS]
+    for value in detect_life_domains(text) if text else []:
+        if value not in found:
+            found.append(value)
+    return found
+
+
+def merge(existing: List[str] | None, new: List[str]) -> List[str]:
+    merged = list(existing or [])
+    merged += [value for value in new if value not in merged]
+    return merged
+
+
+def meeting_or_complaint_slots(choice: str) -> Dict[str, Any]:
+    return {
+        "meeting_or_complaint": choice,
+        "upcoming_meeting": choice == "gesprek",
+        "complaint": choice == "klacht",
+    }
+
+
+class ActionStartClarification(Action):
+    """Start the questions fresh, prefilled from the message that started them."""
+
+    def name(self) -> str:
+        return "action_start_clarification"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        events: List[EventType] = reset_slots(CLARIFICATION_SLOTS)
+        intent = latest_intent(tracker)
+        text = latest_text(tracker)
+        domains = domains_in_message(tracker, text)
+        if text and len(text.split()) >= 3:
+            events.append(SlotSet("situation", text))
+        if domains:
+            events.append(SlotSet("life_domains", domains))
+        if len(domains) >= 2:
+            events.append(SlotSet("complexity", "meervoudig"))
+        if intent == MEETING_INTENT:
+            events += [SlotSet(k, v) for k, v in meeting_or_complaint_slots("gesprek").items()]
+        elif intent == COMPLAINT_INTENT:
+            events += [SlotSet(k, v) for k, v in meeting_or_complaint_slots("klacht").items()]
+        if text and is_urgent(text):
+            events.append(SlotSet("urgent", True))
+        if not known_gemeente(tracker):
+            slug = gemeente_from_message(tracker, expecting_answer=False)
+            if slug:
+                events += gemeente_slots(slug)
+        dispatcher.utter_message(response="utter_clarify_intro")
+        return events
+
+
+class ActionAskDomainsConfirmed(Action):
+    """Confirm the life domains we understood, or let the resident pick one."""
+
+    def name(self) -> str:
+        return "action_ask_domains_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        domains = tracker.get_slot("life_domains") or []
+        if domains:
+            labels = ", ".join(life_domain_label(value).lower() for value in domains)
+            dispatcher.utter_message(
+                text=f"Ik begrijp dat uw vraag gaat over: {labels}. Klopt dat?",
+                buttons=[
+                    {"title": "Ja, dat klopt", "payload": "/affirm"},
+                    {"title": "Nee, iets anders", "payload": "/deny"},
+                    {"title": "Sla over", "payload": "/skip"},
+                ],
+            )
+            return []
+        buttons = [
+            {"title": life_domain_label(value), "payload": f'/inform{{"life_domain": "{value}"}}'}
+            for value in LIFE_DOMAINS
+        ]
+        buttons.append({"title": "Sla over", "payload": "/skip"})
+        dispatcher.utter_message(
+            text="Waar gaat uw vraag vooral over? Kies wat het beste past, of typ het.",
+            buttons=buttons,
+        )
+        return []
+
+
+class ValidateClarifyForm(GemeenteSlotMixin, FormValidationAction):
+    def name(self) -> str:
+        return "validate_clarify_form"
+
+    async def validate_situation(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        text = latest_text(tracker)
+        if latest_intent(tracker) == "skip" or not text:
+            return {"situation": SKIPPED}
+        result: Dict[str, Any] = {"situation": text[:2000]}
+        domains = domains_in_message(tracker, text)
+        if domains:
+            result["life_domains"] = merge(tracker.get_slot("life_domains"), domains)
+        if is_urgent(text):
+            result["urgent"] = True
+        return result
+
+    async def validate_domains_confirmed(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        intent = latest_intent(tracker)
+        text = latest_text(tracker)
+        chosen = domains_in_message(tracker, text)
+        current = tracker.get_slot("life_domains") or []
+        if chosen:
+            keep = [] if intent == "deny" else current
+            domains = merge(keep, chosen)
+            result = {"domains_confirmed": "ja", "life_domains": domains, "invalid_attempts": 0}
+            if len(domains) >= 2 and not tracker.get_slot("complexity"):
+                result["complexity"] = "meervoudig"
+            return result
+        if intent == "skip":
+            return {"domains_confirmed": SKIPPED, "invalid_attempts": 0}
+        answer = "ja" if intent == "affirm" else "nee" if intent == "deny" else None
+        answer = answer or interpret("yes_no", text)
+        if answer == "ja" and current:
+            return {"domains_confirmed": "ja", "invalid_attempts": 0}
+        if answer == "nee" and current:
+            # Not what we thought: ask again with every domain as a button.
+            return {"domains_confirmed": None, "life_domains": None, "invalid_attempts": 0}
+        return register_invalid(
+            dispatcher, tracker, "domains_confirmed", "utter_not_understood_answer",
+            CLARIFY_ATTEMPTS, {"domains_confirmed": SKIPPED},
+        )
+
+    async def validate_complexity(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        chosen = entity_values(tracker, "complexity")
+        if chosen and chosen[0] in ("enkelvoudig", "meervoudig"):
+            return {"complexity": chosen[0], "invalid_attempts": 0}
+        if latest_intent(tracker) == "skip":
+            return {"complexity": "onbekend", "invalid_attempts": 0}
+        text = latest_text(tracker)
+        answer = interpret("complexity", text)
+        new_domains = domains_in_message(tracker, text)
+        if answer is None and new_domains:
+            # "en ik heb ook schulden": more is going on.
+            answer = "meervoudig"
+        if answer:
+            result: Dict[str, Any] = {"complexity": answer, "invalid_attempts": 0}
+            if new_domains:
+                result["life_domains"] = merge(tracker.get_slot("life_domains"), new_domains)
+            return result
+        return register_invalid(
+            dispatcher, tracker, "complexity", "utter_not_understood_answer",
+            CLARIFY_ATTEMPTS, {"complexity": "onbekend"},
+        )
+
+    async def validate_wijkteam_contact(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        chosen = entity_values(tracker, "wijkteam_contact")
+        intent = latest_intent(tracker)
+        answer = chosen[0] if chosen and chosen[0] in ("ja", "nee", "onbekend") else None
+        if answer is None:
+            answer = {"affirm": "ja", "deny": "nee", "skip": "onbekend"}.get(intent)
+        answer = answer or interpret("yes_no", latest_text(tracker))
+        if answer:
+            return {"wijkteam_contact": answer, "invalid_attempts": 0}
+        return register_invalid(
+            dispatcher, tracker, "wijkteam_contact", "utter_not_understood_answer",
+            CLARIFY_ATTEMPTS, {"wijkteam_contact": "onbekend"},
+        )
+
+    async def validate_meeting_or_complaint(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        chosen = entity_values(tracker, "meeting_or_complaint")
+        intent = latest_intent(tracker)
+        answer = chosen[0] if chosen and chosen[0] in ("gesprek", "klacht", "geen") else None
+        if answer is None:
+            answer = {
+                MEETING_INTENT: "gesprek", COMPLAINT_INTENT: "klacht", "deny": "geen", "skip": "geen",
+            }.get(intent)
+        answer = answer or interpret("meeting_or_complaint", latest_text(tracker))
+        if answer:
+            return {**meeting_or_complaint_slots(answer), "invalid_attempts": 0}
+        return register_invalid(
+            dispatcher, tracker, "meeting_or_complaint", "utter_not_understood_answer",
+            CLARIFY_ATTEMPTS, meeting_or_complaint_slots("geen"),
+        )
+
+
+def clarification_from(tracker: Tracker) -> Clarification:
+    return Clarification(
+        life_domains=list(tracker.get_slot("life_domains") or []),
+        complexity=tracker.get_slot("complexity") if tracker.get_slot("complexity") in (
+            "enkelvoudig", "meervoudig") else None,
+        wijkteam_contact=tracker.get_slot("wijkteam_contact"),
+        upcoming_meeting=tracker.get_slot("upcoming_meeting"),
+        complaint=tracker.get_slot("complaint"),
+        wants_independent_help=None,
+    )
+
+
+def give_route(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The wegwijzer: the right local route for what the questions established, and why."""
+    slug = known_gemeente(tracker)
+    if not slug or slug == UNKNOWN_GEMEENTE:
+        dispatcher.utter_message(response="utter_route_no_gemeente")
+        return [SlotSet("route_kind", ROUTE_WITHOUT_GEMEENTE)]
+    entry = municipality(slug)
+    if entry is None:
+        say_not_served(dispatcher, slug)
+        return [SlotSet("route_kind", "niet_bediend")]
+    advice = route(entry, clarification_from(tracker))
+    dispatcher.utter_message(text=advice.reason)
+    for organisation in advice.organisations:
+        dispatcher.utter_message(
+            text=f"{organisation.naam}: {organisation.omschrijving}\n{organisation.contact_line()}"
+        )
+    if advice.oco_note:
+        dispatcher.utter_message(text=advice.oco_note)
+    dispatcher.utter_message(
+        response="utter_route_offer_oco" if advice.kind == "oco" else "utter_route_offer_other"
+    )
+    return [SlotSet("route_kind", advice.kind)]
+
+
+class ActionRoute(Action):
+    def name(self) -> str:
+        return "action_route"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return give_route(dispatcher, tracker)

@@ -1,0 +1,146 @@
+"""Shared helpers for the custom actions: the municipality, the channel, slot resets.
+
+Everything here reads the tracker; nothing logs what a resident wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from bot.catalogue import Catalogue, Municipality, load_catalogue
+from bot.gemeente_recognition import recognise_gemeente
+from bot.settings import Settings, load_settings
+
+SKIPPED = "overgeslagen"
+UNKNOWN_GEMEENTE = "onbekend"
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Channels as named in the intake record (CONTRACT.md §6).
+_CHANNEL_NAMES = {"rest": "rest", "whatsapp": "whatsapp", "web": "web", "cmdline": "rest"}
+
+
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def served_gemeenten_text() -> str:
+    """'Dordrecht, Papendrecht, Almere en Schouwen-Duiveland' (for messages)."""
+    names = [m.naam for m in catalogue()]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} en {names[-1]}"
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The resident's last message, or '' when it was a button payload."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text.strip()
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    values = []
+    for found in tracker.latest_message.get("entities") or []:
+        value = found.get("value")
+        if found.get("entity") == entity and isinstance(value, str) and value not in values:
+            values.append(value)
+    return values
+
+
+def message_metadata(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    if not metadata:
+        metadata = tracker.get_slot("session_started_metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def metadata_gemeente(tracker: Tracker) -> str | None:
+    """The municipality slug the channel sent along (metadata.gemeente), if valid."""
+    value = message_metadata(tracker).get("gemeente")
+    if isinstance(value, str) and _SLUG.match(value.strip().lower()):
+        return value.strip().lower()
+    return None
+
+
+def channel_name(tracker: Tracker) -> str:
+    channel = message_metadata(tracker).get("channel")
+    if isinstance(channel, str) and channel in _CHANNEL_NAMES:
+        return _CHANNEL_NAMES[channel]
+    input_channel = tracker.get_latest_input_channel() or "rest"
+    return _CHANNEL_NAMES.get(input_channel, input_channel)
+
+
+def known_gemeente(tracker: Tracker) -> str | None:
+    """The municipality as far as the conversation knows it (slot, then channel)."""
+    slot = tracker.get_slot("gemeente")
+    if slot and slot != UNKNOWN_GEMEENTE:
+        return slot
+    return metadata_gemeente(tracker)
+
+
+def gemeente_from_message(tracker: Tracker, expecting_answer: bool) -> str | None:
+    """A municipality named in the last message: entity first, then the recogniser."""
+    for value in entity_values(tracker, "gemeente"):
+        match = recognise_gemeente(value, expecting_answer=True)
+        if match:
+            return match.slug
+    text = latest_text(tracker)
+    match = recognise_gemeente(text, expecting_answer=expecting_answer) if text else None
+    return match.slug if match else None
+
+
+def is_municipality_slug(value: str | None) -> bool:
+    """True for the slug of a real municipality (not for raw text a form has not validated yet)."""
+    if not value or not _SLUG.match(value):
+        return False
+    if value in catalogue().slugs():
+        return True
+    match = recognise_gemeente(value.replace("-", " "), expecting_answer=True)
+    return bool(match and match.slug == value)
+
+
+def municipality(slug: str | None) -> Municipality | None:
+    return catalogue().get(slug) if slug else None
+
+
+def gemeente_display_name(slug: str | None) -> str:
+    """The municipality's name for messages, also for municipalities we do not serve."""
+    if not slug or slug == UNKNOWN_GEMEENTE:
+        return "uw gemeente"
+    entry = municipality(slug)
+    if entry:
+        return entry.naam
+    match = recognise_gemeente(slug.replace("-", " "), expecting_answer=True)
+    return match.naam if match else slug.replace("-", " ").title()
+
+
+def gemeente_slots(slug: str | None) -> list[SlotSet]:
+    """Set the municipality and its display name together."""
+    return [
+        SlotSet("gemeente", slug),
+        SlotSet("gemeente_naam", gemeente_display_name(slug) if slug else None),
+    ]
+
+
+def reset_slots(names: Iterable[str]) -> list[SlotSet]:
+    return [SlotSet(name, None) for name in names]
+
+
+CLARIFICATION_SLOTS = (
+    "situation", "life_domains", "domains_confirmed", "complexity", "wijkteam_contact",
+    "meeting_or_complaint", "upcoming_meeting", "complaint", "route_kind", "invalid_attempts",
+)
+INTAKE_SLOTS = (
+    "contact_name", "contact_preference", "contact_phone", "contact_email", "preferred_time",
+    "intake_decision", "edit_field", "invalid_attempts",
+)

@@ -1,0 +1,174 @@
+"""Session start, questions in between, fallback, crisis, and loose answers."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clarification import ROUTE_WITHOUT_GEMEENTE, give_route
+from actions.common import (
+    gemeente_from_message,
+    gemeente_slots,
+    latest_intent,
+    latest_text,
+    metadata_gemeente,
+    municipality,
+    served_gemeenten_text,
+    settings,
+)
+from actions.gemeente import give_contact_details
+from bot.safety import detect_crisis
+
+# Slots that survive a new session (after an hour of silence). Personal data never does.
+CARRIED_OVER = ("gemeente", "gemeente_naam")
+# Which response answers which kind of crisis, most urgent first.
+CRISIS_RESPONSES = {
+    "acute_danger": "utter_crisis_danger",
+    "suicide": "utter_crisis_suicide",
+    "domestic_violence": "utter_crisis_violence",
+}
+# Short reactions inside a form, where the full greeting would interrupt the questions.
+IN_FORM_RESPONSES = {"greet": ["utter_hello_short"], "thank": ["utter_welcome_short"]}
+
+
+def static_slots() -> List[SlotSet]:
+    """Slots that texts use: retention periods and the municipalities we serve."""
+    current = settings()
+    return [
+        SlotSet("conversation_retention_days", str(current.conversation_retention_days)),
+        SlotSet("intake_retention_days", str(current.intake_retention_days)),
+        SlotSet("served_gemeenten", served_gemeenten_text()),
+    ]
+
+
+class ActionSessionStart(Action):
+    """Start a session: municipality from the channel, texts' settings, nothing personal."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        events += [
+            SlotSet(name, tracker.get_slot(name))
+            for name in CARRIED_OVER
+            if tracker.get_slot(name) is not None
+        ]
+        events += static_slots()
+        slug = metadata_gemeente(tracker)
+        if slug:
+            events += gemeente_slots(slug)
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+def responses_for_intent(intent: str, domain: Dict[str, Any]) -> List[str]:
+    """utter_<intent>, utter_<intent>_2, ... as they exist in the domain."""
+    responses = domain.get("responses", {})
+    names = [f"utter_{intent}"] if f"utter_{intent}" in responses else []
+    index = 2
+    while f"utter_{intent}_{index}" in responses:
+        names.append(f"utter_{intent}_{index}")
+        index += 1
+    return names
+
+
+class ActionAnswerFaq(Action):
+    """Answers a question asked in the middle of a form; the form then goes on."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = latest_intent(tracker)
+        if intent == "ask_contact_details":
+            give_contact_details(dispatcher, tracker)
+            return []
+        names = IN_FORM_RESPONSES.get(intent) or responses_for_intent(intent, domain)
+        for response in names or ["utter_default"]:
+            dispatcher.utter_message(response=response)
+        return []
+
+
+class ActionHandleFallback(Action):
+    """First miss: ask to rephrase with topics. From the second miss in a row: offer a person."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        misses = 0
+        for event in reversed(tracker.events):
+            if event.get("event") != "user":
+                continue
+            if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+                break
+            misses += 1
+        dispatcher.utter_message(response="utter_offer_human" if misses >= 2 else "utter_rephrase")
+        return []
+
+
+class ActionCrisisResponse(Action):
+    """Safety first: the right emergency number at once, then all of them."""
+
+    def name(self) -> str:
+        return "action_crisis_response"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        kinds = tracker.latest_message.get("crisis_kinds")
+        if not kinds:
+            signal = detect_crisis(tracker.latest_message.get("text") or "")
+            kinds = list(signal.kinds) if signal else []
+        for kind in kinds:
+            response = CRISIS_RESPONSES.get(kind)
+            if response:
+                dispatcher.utter_message(response=response)
+        dispatcher.utter_message(response="utter_crisis_all_numbers")
+        return [SlotSet("urgent", True)]
+
+
+class ActionHandleInform(Action):
+    """A loose answer outside the questions: usually the municipality."""
+
+    def name(self) -> str:
+        return "action_handle_inform"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        slug = gemeente_from_message(tracker, expecting_answer=True)
+        if not slug:
+            if latest_text(tracker):
+                dispatcher.utter_message(response="utter_anything_else")
+            else:
+                dispatcher.utter_message(response="utter_default")
+            return []
+        events = gemeente_slots(slug)
+        name = next(e["value"] for e in events if e["name"] == "gemeente_naam")
+        if tracker.get_slot("route_kind") == ROUTE_WITHOUT_GEMEENTE:
+            # The questions were answered without a municipality: give the route now.
+            routed = Tracker.from_dict({**tracker.current_state(), "slots": {
+                **tracker.slots, "gemeente": slug}})
+            return events + give_route(dispatcher, routed)
+        if municipality(slug):
+            dispatcher.utter_message(response="utter_gemeente_noted", gemeente_naam=name)
+            dispatcher.utter_message(response="utter_anything_else")
+        else:
+            dispatcher.utter_message(
+                response="utter_gemeente_not_served",
+                gemeente_naam=name,
+                served_gemeenten=served_gemeenten_text(),
+            )
+            dispatcher.utter_message(response="utter_gemeente_not_served_2", gemeente_naam=name)
+        return events
