@@ -26,7 +26,8 @@ from bot.life_domains import LIFE_DOMAINS
 from bot.paths import DATA_DIR, PROJECT_ROOT
 
 SERVED = ["almere", "dordrecht", "papendrecht", "schouwen-duiveland"]
-SEEDS_DIR = Path(os.environ.get("OCO_SEEDS_DIR", "/work/shared/seeds"))
+# The seeds live in shared/ beside the clone (as on CI); OCO_SEEDS_DIR overrides.
+SEEDS_DIR = Path(os.environ.get("OCO_SEEDS_DIR", PROJECT_ROOT.parent / "shared" / "seeds"))
 # Top-level keys that would make Rasa read a YAML file under data/ as training data.
 RASA_KEYS = {"version", "nlu", "rules", "stories", "responses", "intents", "entities", "slots"}
 

@@ -1,0 +1,123 @@
+"""Shared fixtures: a running assistant (Rasa + action server) for end-to-end tests.
+
+Tests marked ``stack`` talk to real servers over HTTP. They need the trained model
+(``make test`` trains it first); without it they skip, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.services import MODEL_PATH, service_environment, services, wait_until_ready  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def skip_or_fail(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this must run)")
+    pytest.skip(reason)
+
+
+class RunningAssistant:
+    """Talks to the REST channel of a running Rasa, like a resident would."""
+
+    def __init__(self, rasa_url: str, settings) -> None:
+        self.rasa_url = rasa_url
+        self.settings = settings
+
+    def send(self, sender: str, message: str, gemeente: str | None = None) -> list[dict]:
+        body: dict = {"sender": sender, "message": message}
+        if gemeente:
+            body["metadata"] = {"gemeente": gemeente}
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.settings.api_token}, timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    @staticmethod
+    def new_sender() -> str:
+        return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    """Rasa + action server on free ports, with their own SQLite databases."""
+    if not MODEL_PATH.exists():
+        skip_or_fail("no trained model: run `make train`")
+    workdir = tmp_path_factory.mktemp("stack")
+    rasa_port, action_port = free_port(), free_port()
+    settings = replace(
+        load_settings(),
+        rasa_port=rasa_port,
+        action_port=action_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_server_url=f"http://127.0.0.1:{action_port}",
+        api_token="test-api-token",
+        database_url=f"sqlite:///{workdir / 'intakes.db'}",
+        tracker_store_url=f"sqlite:///{workdir / 'tracker.db'}",
+        lock_store_url="",
+    )
+    env = service_environment(settings)
+    env.update({
+        "OCO_DATABASE_URL": settings.database_url,
+        "OCO_TRACKER_STORE_URL": settings.tracker_store_url,
+        "OCO_ACTION_ENDPOINT_URL": f"{settings.action_server_url}/webhook",
+        "OCO_API_TOKEN": settings.api_token,
+        "OCO_SMTP_HOST": "",
+    })
+    logs = workdir / "logs"
+    logs.mkdir()
+    processes = []
+    for service in services(settings, web=False):
+        log = (logs / f"{service.name}.log").open("w")
+        processes.append(
+            subprocess.Popen(service.command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        )
+    try:
+        ready = wait_until_ready(
+            [f"{settings.action_server_url}/health", f"{settings.rasa_url}/"],
+            timeout_s=300,
+            is_alive=lambda: all(p.poll() is None for p in processes),
+        )
+        if not ready:
+            tails = "\n".join(
+                f"--- {path.name}\n{path.read_text()[-3000:]}" for path in logs.iterdir()
+            )
+            pytest.fail(f"assistant did not start:\n{tails}")
+        yield RunningAssistant(settings.rasa_url, settings)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
