@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, html
 
+from bot.analytics.store import AnalyticsStore
 from bot.intake.api import create_intake_blueprint
 from bot.intake.mailer import mailer_from_settings
 from bot.intake.outbox import run_outbox_worker
@@ -26,6 +27,7 @@ from bot.paths import DATA_DIR
 from bot.settings import Settings, load_settings
 from bot.webapp import chat_proxy, health, staff
 from bot.webapp.security import install_security
+from bot.webapp.stats import create_stats_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def create_app(
     settings: Settings,
     *,
     intake_store: IntakeStore | None = None,
+    analytics_store: AnalyticsStore | None = None,
     name: str = "oco_webapp",
 ) -> Sanic:
     """Build the web app. `intake_store` defaults to IntakeStore(settings.database_url)."""
@@ -118,6 +121,7 @@ def create_app(
     app.blueprint(chat_proxy.bp)
     app.blueprint(staff.bp)
     app.blueprint(create_intake_blueprint(store, settings.tracker_store_url))
+    app.blueprint(create_stats_blueprint(analytics_store or AnalyticsStore(settings.database_url)))
     _register_lifecycle(app)
     return app
 

@@ -1,0 +1,1 @@
+"""Anonymous usage analytics: Rasa events reduced to counters (see docs/analytics.md)."""

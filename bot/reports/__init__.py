@@ -1,0 +1,1 @@
+"""HTML reports for staff: conversation tests and NLU quality (see tests/README.md)."""
