@@ -33,7 +33,7 @@ from actions.common import (
     served_gemeenten_text,
     settings,
 )
-from actions.gemeente import GemeenteSlotMixin, register_invalid
+from actions.gemeente import GemeenteSlotMixin
 from bot.answers import interpret
 from bot.contact_validation import normalise_email, normalise_phone
 from bot.intake.store import IntakeDraft, IntakeStore
@@ -332,11 +332,13 @@ class ValidateIntakeForm(GemeenteSlotMixin, FormValidationAction):
     @staticmethod
     def _invalid(
         dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, response: str
-    ) -> Dict[str, Any]:
-        result = register_invalid(dispatcher, tracker, slot, response, INTAKE_ATTEMPTS + 1, {})
-        if int(tracker.get_slot("invalid_attempts") or 0) + 1 >= INTAKE_ATTEMPTS:
+    ) -> dict[str, Any]:
+        """Explain with an example and ask again; from the third miss also offer skip or stop."""
+        attempts = int(tracker.get_slot("invalid_attempts") or 0) + 1
+        dispatcher.utter_message(response=response)
+        if attempts >= INTAKE_ATTEMPTS:
             dispatcher.utter_message(response="utter_invalid_again")
-        return result
+        return {slot: None, "invalid_attempts": attempts}
 
     @staticmethod
     def _no_contact(dispatcher: CollectingDispatcher) -> Dict[str, Any]:

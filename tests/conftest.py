@@ -112,7 +112,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
                 f"--- {path.name}\n{path.read_text()[-3000:]}" for path in logs.iterdir()
             )
             pytest.fail(f"assistant did not start:\n{tails}")
-        yield RunningAssistant(settings.rasa_url, settings)
+        yield RunningAssistant(settings.rasa_url, settings, logs)
     finally:
         for process in processes:
             process.terminate()

@@ -199,3 +199,18 @@ def test_route_follows_when_the_municipality_comes_later(assistant) -> None:
     reply = texts(assistant.send(sender, "ik woon in Almere"))
     assert "OCO Almere" in reply
     assert "036 - 200 21 58" in reply
+
+
+def test_no_personal_data_in_any_log_line(assistant) -> None:
+    sender = assistant.new_sender()
+    messages = assistant.send(sender, "ik wil graag dat iemand mij belt", "almere")
+    messages = click(assistant, sender, messages, "Ja", "almere")
+    messages = assistant.send(sender, "Wilhelmina Zwartkruis", "almere")
+    messages = click(assistant, sender, messages, "E-mail", "almere")
+    messages = assistant.send(sender, "w.zwartkruis@voorbeeld.nl", "almere")
+    messages = assistant.send(sender, "dinsdag na 16.00 uur via 0687654321", "almere")
+    messages = click(assistant, sender, messages, "Versturen", "almere")
+    assert re.search(r"OCO-\d{4}-\d{5}", texts(messages)), texts(messages)
+    logs = assistant.logs()
+    for personal in ("Zwartkruis", "zwartkruis@voorbeeld.nl", "0687654321", "87654321", sender):
+        assert personal not in logs, f"{personal!r} appears in a log line"

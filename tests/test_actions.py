@@ -1,0 +1,227 @@
+"""Custom actions, called directly with a tracker (no servers): decisions and edge cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import handover
+from actions.clarification import ActionStartClarification, ValidateClarifyForm, give_route
+from actions.conversation import ActionCrisisResponse, ActionHandleFallback, ActionSessionStart
+from actions.gemeente import ValidateGemeenteForm, give_contact_details
+from actions.handover import ActionIntakeDone, ValidateIntakeForm, display_phone
+from bot.paths import PROJECT_ROOT
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def tracker(
+    text: str = "",
+    intent: str = "inform",
+    slots: dict[str, Any] | None = None,
+    entities: list[dict] | None = None,
+    metadata: dict | None = None,
+    events: list[dict] | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+              "entities": entities or [], "metadata": metadata or {}}
+    return Tracker(
+        "test-sender", slots or {}, latest, events or [], False, None,
+        {"name": active_loop} if active_loop else {}, "action_listen",
+    )
+
+
+def said(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+
+
+def as_dict(events: list) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_session_start_takes_the_municipality_from_the_channel() -> None:
+    events = await ActionSessionStart().run(
+        CollectingDispatcher(), tracker(metadata={"gemeente": "almere"}), DOMAIN
+    )
+    slots = as_dict(events)
+    assert slots["gemeente"] == "almere"
+    assert slots["gemeente_naam"] == "Almere"
+    assert events[0]["event"] == "session_started"
+    assert events[-1]["event"] == "action"
+
+
+async def test_start_clarification_prefills_what_was_said() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartClarification().run(
+        dispatcher,
+        tracker("ik heb schulden en de deurwaarder komt, ook mijn huur is te hoog", "describe_situation"),
+        DOMAIN,
+    )
+    slots = as_dict(events)
+    assert set(slots["life_domains"]) == {"geld", "wonen"}
+    assert slots["complexity"] == "meervoudig"
+    assert slots["urgent"] is True
+    assert slots["situation"].startswith("ik heb schulden")
+    assert said(dispatcher) == ["utter_clarify_intro"]
+
+
+async def test_meeting_intent_is_not_asked_again() -> None:
+    events = await ActionStartClarification().run(
+        CollectingDispatcher(), tracker("ik heb een keukentafelgesprek", "prepare_meeting"), DOMAIN
+    )
+    slots = as_dict(events)
+    assert slots["meeting_or_complaint"] == "gesprek"
+    assert slots["upcoming_meeting"] is True
+
+
+async def test_unclear_answer_is_asked_again_then_skipped() -> None:
+    form = ValidateClarifyForm()
+    dispatcher = CollectingDispatcher()
+    first = await form.validate_complexity("banaan", dispatcher, tracker("banaan"), DOMAIN)
+    assert first == {"complexity": None, "invalid_attempts": 1}
+    assert said(dispatcher) == ["utter_not_understood_answer"]
+    second = await form.validate_complexity(
+        "banaan", CollectingDispatcher(), tracker("banaan", slots={"invalid_attempts": 1}), DOMAIN
+    )
+    assert second["complexity"] == "onbekend"
+
+
+async def test_denying_the_domains_asks_again_with_all_domains() -> None:
+    result = await ValidateClarifyForm().validate_domains_confirmed(
+        "nee", CollectingDispatcher(), tracker("nee", "deny", slots={"life_domains": ["geld"]}), DOMAIN
+    )
+    assert result["domains_confirmed"] is None
+    assert result["life_domains"] is None
+
+
+def test_route_for_an_unserved_municipality_names_no_local_contacts() -> None:
+    dispatcher = CollectingDispatcher()
+    events = give_route(dispatcher, tracker(slots={"gemeente": "zwolle"}))
+    assert as_dict(events)["route_kind"] == "niet_bediend"
+    assert said(dispatcher) == ["utter_gemeente_not_served", "utter_gemeente_not_served_2"]
+    assert dispatcher.messages[0]["gemeente_naam"] == "Zwolle"
+
+
+def test_route_for_several_domains_in_dordrecht_is_oco_with_an_offer() -> None:
+    dispatcher = CollectingDispatcher()
+    events = give_route(dispatcher, tracker(slots={
+        "gemeente": "dordrecht", "life_domains": ["geld", "wonen"], "complexity": "meervoudig",
+    }))
+    assert as_dict(events)["route_kind"] == "oco"
+    assert any("MEE Plus" in (m.get("text") or "") for m in dispatcher.messages)
+    assert said(dispatcher)[-1] == "utter_route_offer_oco"
+
+
+def test_contact_details_in_almere_come_from_the_catalogue() -> None:
+    dispatcher = CollectingDispatcher()
+    give_contact_details(dispatcher, tracker(slots={"gemeente": "almere"}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "036 - 200 21 58" in text and "088 - 633 06 33" in text
+
+
+async def test_crisis_answer_puts_the_specific_number_first_and_marks_urgent() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionCrisisResponse().run(
+        dispatcher, tracker("ik wil er een eind aan maken", "crisis"), DOMAIN
+    )
+    assert said(dispatcher) == ["utter_crisis_suicide", "utter_crisis_all_numbers"]
+    assert as_dict(events)["urgent"] is True
+
+
+async def test_second_miss_in_a_row_offers_a_person() -> None:
+    miss = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    hit = {"event": "user", "parse_data": {"intent": {"name": "greet"}}}
+    once, twice = CollectingDispatcher(), CollectingDispatcher()
+    await ActionHandleFallback().run(once, tracker(events=[hit, miss]), DOMAIN)
+    await ActionHandleFallback().run(twice, tracker(events=[miss, {"event": "bot"}, miss]), DOMAIN)
+    assert said(once) == ["utter_rephrase"]
+    assert said(twice) == ["utter_offer_human"]
+
+
+async def test_a_sentence_is_not_a_municipality() -> None:
+    dispatcher = CollectingDispatcher()
+    result = await ValidateGemeenteForm().validate_gemeente(
+        "Mijn naam is Kees", dispatcher, tracker("Mijn naam is Kees"), DOMAIN
+    )
+    assert result["gemeente"] is None
+    assert said(dispatcher) == ["utter_gemeente_not_recognised"]
+
+
+async def test_intake_questions_follow_the_contact_preference() -> None:
+    form = ValidateIntakeForm()
+    by_phone = await form.required_slots([], CollectingDispatcher(), tracker(slots={
+        "gemeente": "dordrecht", "contact_preference": "telefoon"}), DOMAIN)
+    by_mail = await form.required_slots([], CollectingDispatcher(), tracker(slots={
+        "gemeente": "dordrecht", "contact_preference": "email"}), DOMAIN)
+    unserved = await form.required_slots([], CollectingDispatcher(), tracker(slots={
+        "gemeente": "zwolle"}), DOMAIN)
+    raw_answer = await form.required_slots([], CollectingDispatcher(), tracker(slots={
+        "gemeente": "Mijn naam is Kees"}), DOMAIN)
+    assert "contact_phone" in by_phone and "contact_email" not in by_phone
+    assert "contact_email" in by_mail and "contact_phone" not in by_mail
+    assert unserved == []
+    assert raw_answer[0] == "gemeente"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("06-12345678", "+31612345678"), ("mijn nummer is 0031 6 1234 5678", "+31612345678"),
+     ("078 123 4567", "+31781234567")],
+)
+async def test_phone_numbers_are_stored_in_e164(text: str, expected: str) -> None:
+    result = await ValidateIntakeForm().validate_contact_phone(
+        text, CollectingDispatcher(), tracker(text), DOMAIN
+    )
+    assert result["contact_phone"] == expected
+
+
+async def test_third_invalid_phone_offers_skip_or_stop() -> None:
+    dispatcher = CollectingDispatcher()
+    await ValidateIntakeForm().validate_contact_phone(
+        "12", dispatcher, tracker("12", slots={"invalid_attempts": 2}), DOMAIN
+    )
+    assert said(dispatcher) == ["utter_invalid_phone", "utter_invalid_again"]
+
+
+async def test_database_down_tells_the_resident_and_keeps_the_question(monkeypatch) -> None:
+    class BrokenStore:
+        def create_intake(self, draft, notify_to):
+            raise ConnectionError("database down")
+
+    monkeypatch.setattr(handover, "intake_store", lambda: BrokenStore())
+    dispatcher = CollectingDispatcher()
+    slots = {"gemeente": "dordrecht", "contact_name": "Jan", "contact_preference": "telefoon",
+             "contact_phone": "+31612345678", "consent_at": "2026-11-22T10:00:00+00:00"}
+    result = await ValidateIntakeForm().validate_intake_decision(
+        "Versturen", dispatcher, tracker("Versturen", slots=slots,
+                                         entities=[{"entity": "intake_decision", "value": "versturen"}]),
+        DOMAIN,
+    )
+    assert result == {"intake_decision": None}
+    assert said(dispatcher) == ["utter_not_saved_db_down"]
+
+
+async def test_intake_done_without_sending_says_nothing_was_kept() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionIntakeDone().run(
+        dispatcher, tracker(slots={"gemeente": "dordrecht", "intake_decision": "stoppen",
+                                   "contact_name": "Jan"}), DOMAIN
+    )
+    assert said(dispatcher) == ["utter_intake_stopped"]
+    assert as_dict(events)["contact_name"] is None
+
+
+def test_phone_shown_as_residents_write_it() -> None:
+    assert display_phone("+31612345678") == "06 12345678"
+
+
+async def test_a_fourth_invalid_phone_is_never_stored() -> None:
+    result = await ValidateIntakeForm().validate_contact_phone(
+        "12", CollectingDispatcher(), tracker("12", slots={"invalid_attempts": 3}), DOMAIN
+    )
+    assert result["contact_phone"] is None
