@@ -25,7 +25,7 @@ STARTUP_TIMEOUT_S = 240
 
 
 def banner(lines: list[str]) -> None:
-    width = max(len(line) for line in lines) + 4
+    width = min(max(len(line) for line in lines) + 4, 100)
     print("=" * width)
     for line in lines:
         print(f"  {line}")
@@ -61,7 +61,7 @@ def run() -> int:
         f"Aanmeldingen: {redacted(settings.database_url)}",
         f"Gesprekken: {redacted(settings.tracker_store_url)}",
         f"Locks: {(settings.lock_store_url and redacted(settings.lock_store_url)) or 'in het geheugen'}",
-        f"E-mail: {mail_mode_line()}",
+        mail_mode_line(),
     ]
     if new_token:
         lines.append(f"OCO_STAFF_TOKEN (eenmalig getoond): {new_token}")

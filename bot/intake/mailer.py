@@ -75,8 +75,8 @@ def describe_mail_mode(settings: Settings) -> str:
     if not settings.smtp_host:
         return (
             "E-mail: lokale modus (OCO_SMTP_HOST is leeg) - meldingen van nieuwe aanvragen "
-            "blijven in de wachtrij staan; bekijk ze via /api/intakes en /api/outbox. "
-            "Set OCO_SMTP_HOST to send them."
+            "blijven in de wachtrij (outbox) staan; bekijk ze via /staff/intakes of /api/outbox. "
+            "Zet OCO_SMTP_HOST om ze te versturen."
         )
     security = "STARTTLS" if settings.smtp_starttls else "zonder STARTTLS"
     login = "met login" if settings.smtp_user else "zonder login"
