@@ -18,7 +18,7 @@ SPACY_READY := $(VENV)/.spacy-model
 MODEL := models/oco-wegwijzer.tar.gz
 # Only what Rasa trains on: the catalogue and routing data are read at run time.
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/rules*.yml data/stories*.yml) $(wildcard data/nlu/*.yml) \
-	bot/nlu/dutch_spacy.py bot/nlu/crisis_guard.py
+	bot/nlu/dutch_spacy.py bot/nlu/crisis_guard.py bot/nlu/entity_canonicaliser.py
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false

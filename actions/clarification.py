@@ -38,11 +38,22 @@ MEETING_INTENT = "prepare_meeting"
 COMPLAINT_INTENT = "complaint_or_objection"
 
 
-def domains_in_message(tracker: Tracker, text: str) -> List[str]:
-    """Canonical life domains from the NLU entities and the keyword lexicon."""
-    found = [v for v in entity_values(tracker, "life_domain") if v in LIFE_DOMAINS]
-    for value in detect_life_domains(text) if text else []:
-        if value not in found:
+def domains_in_message(tracker: Tracker, text: str) -> list[str]:
+    """Canonical life domains of the last message: the keyword lexicon first, then DIET.
+
+    A DIET entity counts when the lexicon saw nothing at all (or for a button payload), or
+    when its own words are a known keyword: DIET alone tends to over-read words such as
+    "alleen" ("niet meer alleen thuis wonen" is not loneliness).
+    """
+    lexicon = detect_life_domains(text) if text else []
+    found = list(lexicon)
+    for entity in tracker.latest_message.get("entities") or []:
+        value = entity.get("value")
+        if entity.get("entity") != "life_domain" or value not in LIFE_DOMAINS or value in found:
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        surface = text[start:end] if text and isinstance(start, int) and isinstance(end, int) else ""
+        if not lexicon or value in detect_life_domains(surface):
             found.append(value)
     return found
 

@@ -42,9 +42,14 @@ def skip_or_fail(reason: str) -> None:
 class RunningAssistant:
     """Talks to the REST channel of a running Rasa, like a resident would."""
 
-    def __init__(self, rasa_url: str, settings) -> None:
+    def __init__(self, rasa_url: str, settings, log_dir: Path) -> None:
         self.rasa_url = rasa_url
         self.settings = settings
+        self.log_dir = log_dir
+
+    def logs(self) -> str:
+        """Everything the Rasa server and the action server have logged so far."""
+        return "\n".join(path.read_text(errors="replace") for path in sorted(self.log_dir.iterdir()))
 
     def send(self, sender: str, message: str, gemeente: str | None = None) -> list[dict]:
         body: dict = {"sender": sender, "message": message}

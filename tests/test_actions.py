@@ -225,3 +225,13 @@ async def test_a_fourth_invalid_phone_is_never_stored() -> None:
         "12", CollectingDispatcher(), tracker("12", slots={"invalid_attempts": 3}), DOMAIN
     )
     assert result["contact_phone"] is None
+
+
+def test_lexicon_outweighs_a_stray_diet_entity() -> None:
+    from actions.clarification import domains_in_message
+
+    text = "Mijn moeder kan niet meer alleen voor zichzelf zorgen"
+    stray = [{"entity": "life_domain", "value": "welzijn", "start": 27, "end": 33}]
+    assert domains_in_message(tracker(text, entities=stray), text) == ["wmo"]
+    payload = [{"entity": "life_domain", "value": "geld"}]
+    assert domains_in_message(tracker("/inform", entities=payload), "") == ["geld"]
