@@ -158,3 +158,23 @@ def test_helplines_are_the_national_numbers():
 def test_never_crashes(text):
     signal = detect_crisis(text)
     assert signal is None or (signal.kinds and set(signal.kinds) <= set(CRISIS_KINDS))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("mijn vriend heeft me gisteren gewurgd en ik durf niet terug", "domestic_violence"),
+        ("ik word thuis bedreigd en durf niks te zeggen", "domestic_violence"),
+        ("hij heeft me weer geslagen", "domestic_violence"),
+        ("hij dreigt me iets aan te doen", "domestic_violence"),
+        ("ik snij mezelf", "suicide"),
+        ("ik heb pillen genomen om er een eind aan te maken", "suicide"),
+    ],
+)
+def test_violence_and_self_harm_phrasings(text: str, kind: str) -> None:
+    signal = detect_crisis(text)
+    assert signal is not None and kind in signal.kinds
+
+
+def test_ending_a_relationship_is_not_a_crisis() -> None:
+    assert detect_crisis("ik heb een eind aan mijn relatie gemaakt") is None
