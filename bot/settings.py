@@ -21,6 +21,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _positive(name: str, default: int) -> int:
+    """A positive integer from the environment; anything else gives the default."""
+    try:
+        value = _env_int(name, default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def default_sqlite_url(filename: str) -> str:
     """A SQLite URL for a file under var/, creating the folder when needed."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -48,6 +57,10 @@ class Settings:
     notify_email: str
     conversation_retention_days: int
     intake_retention_days: int
+    # Limits against abuse (docs/scale.md); defaults keep existing code working.
+    max_message_length: int = 2000
+    rate_limit: str = "20/minute"
+    max_body_bytes: int = 64 * 1024
 
 
 def load_settings() -> Settings:
@@ -74,4 +87,7 @@ def load_settings() -> Settings:
         notify_email=_env("OCO_NOTIFY_EMAIL"),
         conversation_retention_days=_env_int("OCO_CONVERSATION_RETENTION_DAYS", 28),
         intake_retention_days=_env_int("OCO_INTAKE_RETENTION_DAYS", 90),
+        max_message_length=_positive("OCO_MAX_MESSAGE_LENGTH", 2000),
+        rate_limit=_env("OCO_RATE_LIMIT", "20/minute"),
+        max_body_bytes=_positive("OCO_MAX_BODY_BYTES", 64 * 1024),
     )

@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Union
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -38,12 +39,16 @@ from bot.channels.whatsapp_format import (
 )
 from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphApiClient
 from bot.channels.whatsapp_inbound import InboundMessage, parse_webhook
+from bot.limits import RateLimiter, is_too_long, limit_texts, rate_limiter_from_settings
+from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "whatsapp"
 MAX_BODY_BYTES = 256 * 1024
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+# A resident over the rate limit is told so at most once per this many seconds.
+RATE_NOTICE_INTERVAL_S = 60.0
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -173,6 +178,8 @@ class WhatsAppInput(InputChannel):
         message_ids: MessageIdCache | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_backoff_seconds: float = 0.5,
+        settings: Settings | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.verify_token = (verify_token or "").strip()
         self.app_secret = (app_secret or "").strip()
@@ -187,6 +194,10 @@ class WhatsAppInput(InputChannel):
         self.texts = load_texts()
         self._queues = _SenderQueues()
         self._warned_unconfigured = False
+        self.settings = settings or load_settings()
+        self.rate_limiter = rate_limiter or rate_limiter_from_settings(self.settings)
+        self.limit_texts = limit_texts()
+        self._rate_noticed: Dict[str, float] = {}
 
     @classmethod
     def name(cls) -> str:
@@ -233,6 +244,15 @@ class WhatsAppInput(InputChannel):
         if not message.supported:
             await output.send_text_message(message.sender, self.texts.unsupported_message)
             return
+        if not await self.rate_limiter.allow(message.sender):
+            logger.info("WhatsApp message over the rate limit not handled.")
+            if self._notice_due(message.sender):
+                await output.send_text_message(message.sender, self.limit_texts["rate_limited"])
+            return
+        if is_too_long(message.text, self.settings):
+            text = self.limit_texts["message_too_long"].format(max_length=self.settings.max_message_length)
+            await output.send_text_message(message.sender, text)
+            return
         await on_new_message(
             UserMessage(
                 text=message.text,
@@ -243,6 +263,17 @@ class WhatsAppInput(InputChannel):
                 metadata=self.metadata_for(message),
             )
         )
+
+    def _notice_due(self, sender: str) -> bool:
+        """True at most once per RATE_NOTICE_INTERVAL_S per sender (the notice is not spam too)."""
+        now = time.monotonic()
+        key = hashlib.sha256(sender.encode("utf-8")).hexdigest()
+        if now - self._rate_noticed.get(key, float("-inf")) < RATE_NOTICE_INTERVAL_S:
+            return False
+        if len(self._rate_noticed) > 10_000:
+            self._rate_noticed.clear()
+        self._rate_noticed[key] = now
+        return True
 
     async def accept(self, payload: Any, on_new_message: OnNewMessage) -> int:
         """Queue the new messages of a verified payload; returns how many were queued."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -22,10 +21,12 @@ from sanic import Blueprint, Request
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse, empty, json
 
+from bot.limits import RateLimiter, rate_limiter_from_settings
+from bot.settings import load_settings
+
 logger = logging.getLogger(__name__)
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
-DEFAULT_MAX_MESSAGE_LENGTH = 2000
 # Below the widget's own 20 s timeout, so residents get the fallback text instead.
 RASA_TIMEOUT_SECONDS = 18.0
 CHANNEL = "web"
@@ -51,13 +52,16 @@ class RasaUnavailable(Exception):
 
 
 def max_message_length() -> int:
-    """OCO_MAX_MESSAGE_LENGTH (characters), default 2000; the only place it is read."""
-    raw = os.environ.get("OCO_MAX_MESSAGE_LENGTH", "").strip()
-    try:
-        value = int(raw) if raw else DEFAULT_MAX_MESSAGE_LENGTH
-    except ValueError:
-        return DEFAULT_MAX_MESSAGE_LENGTH
-    return value if value > 0 else DEFAULT_MAX_MESSAGE_LENGTH
+    """OCO_MAX_MESSAGE_LENGTH (characters, default 2000), read through bot.settings."""
+    return load_settings().max_message_length
+
+
+def rate_limiter(app: Any) -> RateLimiter:
+    """The app's per-sender limiter (OCO_RATE_LIMIT), created on first use."""
+    limiter = getattr(app.ctx, "rate_limiter", None)
+    if limiter is None:
+        limiter = app.ctx.rate_limiter = rate_limiter_from_settings(app.ctx.settings)
+    return limiter
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +152,10 @@ async def chat(request: Request) -> HTTPResponse:
     if isinstance(parsed, HTTPResponse):
         return parsed
     sender, message, gemeente = parsed
+    if not await rate_limiter(request.app).allow(sender):
+        text = texts()["rate_limited"]
+        headers = {**CORS_HEADERS, "Retry-After": "60"}
+        return json(bot_messages(sender, text), status=429, headers=headers)
     limit = max_message_length()
     if len(message) > limit:
         text = texts()["message_too_long"].format(max_length=limit)

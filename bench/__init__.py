@@ -1,0 +1,1 @@
+"""Load benchmark and multi-process helpers (make bench: python -m bench.run_all)."""
