@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -335,3 +336,17 @@ def test_embedded_on_another_origin_uses_its_own_host(browser, site: FakeSite):
         assert site.requests[-1]["metadata"] == {"gemeente": "papendrecht"}
     finally:
         context.close()
+
+
+def test_rate_limit_shows_the_servers_own_message(page: Page, site: FakeSite, shot):
+    open_page(page, site)
+    open_chat(page)
+    slow_down = [{"recipient_id": "x", "text": "U stuurt veel berichten snel achter elkaar. Wacht u even?"}]
+    page.route(
+        "**/api/chat",
+        lambda route: route.fulfill(status=429, content_type="application/json", body=json.dumps(slow_down)),
+    )
+    type_message(page, "hallo hallo hallo")
+    last = page.locator(".oco-chat__message--bot .oco-chat__bubble").last
+    expect(last).to_contain_text("Wacht u even?")
+    expect(page.locator(".oco-chat__message--error")).to_have_count(0)

@@ -418,7 +418,8 @@
         signal: controller ? controller.signal : undefined
       })
       .then(function (response) {
-        if (!response.ok) {
+        // 429 (too many messages) carries the server's own Dutch answer: show that one.
+        if (!response.ok && response.status !== 429) {
           throw new Error("HTTP " + response.status);
         }
         return response.json();
