@@ -98,8 +98,11 @@ browser-deps:
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	    else echo "Chromium ontbreekt: browsertests worden overgeslagen (niet onder CI=true)."; fi; }
 
+# The browser tests run in their own pytest process: Playwright's sync API keeps an event
+# loop running in the main thread, which the asyncio tests cannot share.
 test-python: $(MODEL) browser-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --ignore=tests/browser
+	$(PY) -m pytest -q tests/browser
 
 test: lint validate test-conversations evaluate test-python
 

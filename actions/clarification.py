@@ -33,6 +33,12 @@ from bot.routing import Clarification, route
 from bot.urgency import is_urgent
 
 CLARIFY_ATTEMPTS = 2
+MAX_QUESTIONS = 5
+# The clarify_form questions (domain.yml), and which to leave out first past MAX_QUESTIONS.
+CLARIFY_QUESTIONS = (
+    "situation", "domains_confirmed", "complexity", "wijkteam_contact", "meeting_or_complaint", "gemeente",
+)
+QUESTIONS_TO_DROP = (("complexity", "onbekend"), ("wijkteam_contact", "onbekend"))
 ROUTE_WITHOUT_GEMEENTE = "geen_gemeente"
 MEETING_INTENT = "prepare_meeting"
 COMPLAINT_INTENT = "complaint_or_objection"
@@ -101,8 +107,29 @@ class ActionStartClarification(Action):
             slug = gemeente_from_message(tracker, expecting_answer=False)
             if slug:
                 events += gemeente_slots(slug)
+        events += keep_to_five_questions(events, tracker)
         dispatcher.utter_message(response="utter_clarify_intro")
         return events
+
+
+def keep_to_five_questions(events: list[EventType], tracker: Tracker) -> list[EventType]:
+    """At most five questions: when more would be asked, leave out the least needed ones.
+
+    The order in which questions are dropped is QUESTIONS_TO_DROP; the routing works
+    without them (several life domains already mean "more at once").
+    """
+    prefilled = {event["name"] for event in events if event.get("value") is not None}
+    if known_gemeente(tracker):
+        prefilled.add("gemeente")
+    to_ask = [slot for slot in CLARIFY_QUESTIONS if slot not in prefilled]
+    extra: list[EventType] = []
+    for slot, value in QUESTIONS_TO_DROP:
+        if len(to_ask) <= MAX_QUESTIONS:
+            break
+        if slot in to_ask:
+            to_ask.remove(slot)
+            extra.append(SlotSet(slot, value))
+    return extra
 
 
 class ActionAskDomainsConfirmed(Action):

@@ -235,3 +235,22 @@ def test_lexicon_outweighs_a_stray_diet_entity() -> None:
     assert domains_in_message(tracker(text, entities=stray), text) == ["wmo"]
     payload = [{"entity": "life_domain", "value": "geld"}]
     assert domains_in_message(tracker("/inform", entities=payload), "") == ["geld"]
+
+
+async def test_never_more_than_five_questions() -> None:
+    from actions.clarification import CLARIFY_QUESTIONS, MAX_QUESTIONS
+
+    # A button click ("Ik zoek hulp") says nothing yet and no municipality is known.
+    events = await ActionStartClarification().run(
+        CollectingDispatcher(), tracker("/describe_situation", "describe_situation"), DOMAIN
+    )
+    prefilled = {e["name"] for e in events if e.get("event") == "slot" and e["value"] is not None}
+    assert len([q for q in CLARIFY_QUESTIONS if q not in prefilled]) == MAX_QUESTIONS
+    assert as_dict(events)["complexity"] == "onbekend"
+    # With the municipality from the channel, all five clarification questions remain.
+    events = await ActionStartClarification().run(
+        CollectingDispatcher(),
+        tracker("/describe_situation", "describe_situation", metadata={"gemeente": "dordrecht"}),
+        DOMAIN,
+    )
+    assert as_dict(events).get("complexity") is None

@@ -214,3 +214,20 @@ def test_no_personal_data_in_any_log_line(assistant) -> None:
     logs = assistant.logs()
     for personal in ("Zwartkruis", "zwartkruis@voorbeeld.nl", "0687654321", "87654321", sender):
         assert personal not in logs, f"{personal!r} appears in a log line"
+
+
+def test_model_parse_requires_the_api_token_and_gives_canonical_entities(assistant) -> None:
+    import requests
+
+    url = f"{assistant.rasa_url}/model/parse"
+    body = {"text": "ik woon in Dordt en heb schulden, kom er niet meer uit"}
+    assert requests.post(url, json=body, timeout=30).status_code == 401
+    response = requests.post(url, json=body, params={"token": assistant.settings.api_token}, timeout=30)
+    assert response.status_code == 200
+    parsed = response.json()
+    assert parsed["intent"]["name"] == "describe_situation"
+    values = {(e["entity"], e["value"]) for e in parsed["entities"]}
+    assert ("life_domain", "geld") in values
+    assert ("gemeente", "dordrecht") in values
+    allowed = {"wonen", "werk", "geld", "zorg", "jeugd", "onderwijs", "welzijn", "wmo", "mantelzorg"}
+    assert all(value in allowed for entity, value in values if entity == "life_domain")
