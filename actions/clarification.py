@@ -27,7 +27,7 @@ from actions.common import (
     reset_slots,
 )
 from actions.gemeente import GemeenteSlotMixin, register_invalid, say_not_served
-from bot.answers import interpret
+from bot.answers import interpret, options
 from bot.life_domains import LIFE_DOMAINS, detect_life_domains, life_domain_label
 from bot.routing import Clarification, route
 from bot.urgency import is_urgent
@@ -242,12 +242,9 @@ class ValidateClarifyForm(GemeenteSlotMixin, FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        chosen = entity_values(tracker, "wijkteam_contact")
-        intent = latest_intent(tracker)
-        answer = chosen[0] if chosen and chosen[0] in ("ja", "nee", "onbekend") else None
-        if answer is None:
-            answer = {"affirm": "ja", "deny": "nee", "skip": "onbekend"}.get(intent)
-        answer = answer or interpret("yes_no", latest_text(tracker))
+        answer = button_or_typed_answer(
+            tracker, "wijkteam_contact", "yes_no", {"affirm": "ja", "deny": "nee", "skip": "onbekend"}
+        )
         if answer:
             return {"wijkteam_contact": answer, "invalid_attempts": 0}
         return register_invalid(
@@ -259,20 +256,27 @@ class ValidateClarifyForm(GemeenteSlotMixin, FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        chosen = entity_values(tracker, "meeting_or_complaint")
-        intent = latest_intent(tracker)
-        answer = chosen[0] if chosen and chosen[0] in ("gesprek", "klacht", "geen") else None
-        if answer is None:
-            answer = {
-                MEETING_INTENT: "gesprek", COMPLAINT_INTENT: "klacht", "deny": "geen", "skip": "geen",
-            }.get(intent)
-        answer = answer or interpret("meeting_or_complaint", latest_text(tracker))
+        answer = button_or_typed_answer(
+            tracker, "meeting_or_complaint", "meeting_or_complaint",
+            {MEETING_INTENT: "gesprek", COMPLAINT_INTENT: "klacht", "deny": "geen", "skip": "geen"},
+        )
         if answer:
             return {**meeting_or_complaint_slots(answer), "invalid_attempts": 0}
         return register_invalid(
             dispatcher, tracker, "meeting_or_complaint", "utter_not_understood_answer",
             CLARIFY_ATTEMPTS, meeting_or_complaint_slots("geen"),
         )
+
+
+def button_or_typed_answer(
+    tracker: Tracker, entity: str, question: str, by_intent: dict[str, str]
+) -> str | None:
+    """The answer to a button question: the button's entity, the intent, or typed words."""
+    allowed = set(options(question))
+    chosen = [value for value in entity_values(tracker, entity) if value in allowed]
+    if chosen:
+        return chosen[0]
+    return by_intent.get(latest_intent(tracker)) or interpret(question, latest_text(tracker))
 
 
 def clarification_from(tracker: Tracker) -> Clarification:

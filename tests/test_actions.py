@@ -254,3 +254,17 @@ async def test_never_more_than_five_questions() -> None:
         DOMAIN,
     )
     assert as_dict(events).get("complexity") is None
+
+
+async def test_button_and_typed_answers_to_the_clarification_questions() -> None:
+    form = ValidateClarifyForm()
+    button = tracker("/inform", entities=[{"entity": "wijkteam_contact", "value": "nee"}])
+    typed = tracker("ja hoor, we hebben al gebeld")
+    assert (await form.validate_wijkteam_contact("", CollectingDispatcher(), button, DOMAIN))[
+        "wijkteam_contact"] == "nee"
+    assert (await form.validate_wijkteam_contact("", CollectingDispatcher(), typed, DOMAIN))[
+        "wijkteam_contact"] == "ja"
+    meeting = await form.validate_meeting_or_complaint(
+        "", CollectingDispatcher(), tracker("volgende week komt er iemand op huisbezoek"), DOMAIN
+    )
+    assert meeting["upcoming_meeting"] is True and meeting["complaint"] is False
