@@ -17,6 +17,7 @@ import jinja2
 from aiohttp import web
 
 from bot.paths import PROJECT_ROOT
+from bot.webapp.security import content_security_policy
 
 STATIC_DIR = PROJECT_ROOT / "bot" / "webapp" / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "bot" / "webapp" / "templates"
@@ -27,21 +28,8 @@ GEMEENTEN = [
     ("schouwen-duiveland", "Schouwen-Duiveland"),
 ]
 
-# As strict as the real app's policy (bot/webapp/security.py), without data: images.
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
+# The real app's policy (bot/webapp/security.py) for a page that may not be framed.
+CSP = content_security_policy("/staff/")
 
 # Like the real proxy (bot/webapp/chat_proxy.py): the widget runs on other origins.
 CORS_HEADERS = {
