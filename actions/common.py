@@ -5,7 +5,6 @@ Everything here reads the tracker; nothing logs what a resident wrote.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
 from rasa_sdk import Tracker
@@ -14,10 +13,10 @@ from rasa_sdk.events import SlotSet
 from bot.catalogue import Catalogue, Municipality, load_catalogue
 from bot.gemeente_recognition import recognise_gemeente
 from bot.settings import Settings, load_settings
+from bot.slugs import clean_slug, is_slug
 
 SKIPPED = "overgeslagen"
 UNKNOWN_GEMEENTE = "onbekend"
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Channels as named in the intake record (CONTRACT.md §6).
 _CHANNEL_NAMES = {"rest": "rest", "whatsapp": "whatsapp", "web": "web", "cmdline": "rest"}
 
@@ -66,10 +65,7 @@ def message_metadata(tracker: Tracker) -> dict[str, Any]:
 
 def metadata_gemeente(tracker: Tracker) -> str | None:
     """The municipality slug the channel sent along (metadata.gemeente), if valid."""
-    value = message_metadata(tracker).get("gemeente")
-    if isinstance(value, str) and _SLUG.match(value.strip().lower()):
-        return value.strip().lower()
-    return None
+    return clean_slug(message_metadata(tracker).get("gemeente"))
 
 
 def channel_name(tracker: Tracker) -> str:
@@ -101,7 +97,7 @@ def gemeente_from_message(tracker: Tracker, expecting_answer: bool) -> str | Non
 
 def is_municipality_slug(value: str | None) -> bool:
     """True for the slug of a real municipality (not for raw text a form has not validated yet)."""
-    if not value or not _SLUG.match(value):
+    if not is_slug(value):
         return False
     if value in catalogue().slugs():
         return True

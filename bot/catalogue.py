@@ -21,12 +21,12 @@ from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, v
 
 from bot.life_domains import LIFE_DOMAINS
 from bot.paths import DATA_DIR, PROJECT_ROOT
+from bot.slugs import SLUG_PATTERN
 
 CATALOGUE_DIR = DATA_DIR / "gemeenten"
 TEXTS_FILE = "_teksten.yml"
 UNKNOWN = "onbekend"
 CONTACT_FIELDS: tuple[str, ...] = ("telefoon", "email", "website", "adres", "openingstijden")
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # Resident-facing texts address the resident with "u"; these words betray the "je"-form.
 _INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jullie)\b", re.IGNORECASE)
 

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import time
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Union
 
@@ -41,6 +40,7 @@ from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphApiClient
 from bot.channels.whatsapp_inbound import InboundMessage, parse_webhook
 from bot.limits import RateLimiter, is_too_long, limit_texts, rate_limiter_from_settings
 from bot.settings import Settings, load_settings
+from bot.slugs import is_slug
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,6 @@ MAX_BODY_BYTES = 256 * 1024
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # A resident over the rate limit is told so at most once per this many seconds.
 RATE_NOTICE_INTERVAL_S = 60.0
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -68,7 +67,7 @@ def parse_phone_number_ids(value: Union[str, Mapping[Any, Any], None]) -> Dict[s
     result: Dict[str, str] = {}
     for raw_id, raw_slug in pairs:
         number_id, slug = str(raw_id).strip(), str(raw_slug or "").strip().lower()
-        if number_id.isdigit() and _SLUG.match(slug):
+        if number_id.isdigit() and is_slug(slug):
             result[number_id] = slug
         else:
             logger.warning("Ignoring malformed WhatsApp number entry (expected 'id:gemeente').")

@@ -8,7 +8,6 @@ resident is told a reference that really exists.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -23,6 +22,7 @@ from bot.intake import outbox as outbox_queue
 from bot.intake.db import ensure_schema, make_engine, writer
 from bot.intake.models import INTAKE_STATUSES, intakes, outbox
 from bot.intake.references import next_reference
+from bot.slugs import is_slug
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ LIFE_DOMAINS = (
 )
 # Allowed status changes: forward only, one step at a time.
 STATUS_TRANSITIONS = {"nieuw": "in_behandeling", "in_behandeling": "afgerond"}
-_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REFERENCE_YEAR_TZ = ZoneInfo("Europe/Amsterdam")
 
 CONTRACT_FIELDS = (
@@ -84,7 +83,7 @@ def _clean_text(value: str | None) -> str | None:
 def validate_draft(draft: IntakeDraft) -> dict[str, Any]:
     """Check the contract rules and return normalised column values (ValueError if not)."""
     gemeente = (_clean_text(draft.gemeente) or "").lower()
-    if not _SLUG_RE.match(gemeente):
+    if not is_slug(gemeente):
         raise ValueError("gemeente must be a slug such as 'dordrecht'")
     channel = _clean_text(draft.channel)
     if not channel:

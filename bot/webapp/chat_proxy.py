@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse, empty, json
 
 from bot.limits import RateLimiter, rate_limiter_from_settings
 from bot.settings import load_settings
+from bot.slugs import clean_slug
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ CHANNEL = "web"
 
 SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Municipality slugs: lower-case name with hyphens (CONTRACT.md §5), e.g. "schouwen-duiveland".
-GEMEENTE_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_SLUG_LENGTH = 64
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -78,12 +77,7 @@ def valid_sender(value: Any) -> bool:
 
 def clean_gemeente(value: Any) -> str | None:
     """The slug when it looks like a municipality slug, else None (it is then dropped)."""
-    if not isinstance(value, str):
-        return None
-    slug = value.strip().lower()
-    if len(slug) > MAX_SLUG_LENGTH or not GEMEENTE_SLUG_RE.fullmatch(slug):
-        return None
-    return slug
+    return clean_slug(value)
 
 
 def bot_messages(sender: str, text: str) -> list[dict[str, str]]:
