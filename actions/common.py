@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.catalogue import Catalogue, Municipality, load_catalogue
-from bot.gemeente_recognition import recognise_gemeente
+from bot.gemeente_recognition import gemeente_naam, recognise_gemeente
 from bot.settings import Settings, load_settings
 from bot.slugs import clean_slug, is_slug
 
@@ -114,10 +114,7 @@ def gemeente_display_name(slug: str | None) -> str:
     if not slug or slug == UNKNOWN_GEMEENTE:
         return "uw gemeente"
     entry = municipality(slug)
-    if entry:
-        return entry.naam
-    match = recognise_gemeente(slug.replace("-", " "), expecting_answer=True)
-    return match.naam if match else slug.replace("-", " ").title()
+    return entry.naam if entry else gemeente_naam(slug) or slug.replace("-", " ").title()
 
 
 def gemeente_slots(slug: str | None) -> list[SlotSet]:

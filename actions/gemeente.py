@@ -137,11 +137,8 @@ def give_contact_details(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     dispatcher.utter_message(response="utter_contact_intro", gemeente_naam=entry.naam)
     for provider in entry.oco:
         dispatcher.utter_message(text=f"{provider.naam}. {provider.contact_line()}")
-    without_phone = [provider for provider in entry.oco if not provider.telefoon]
-    if len(without_phone) == len(entry.oco):
-        dispatcher.utter_message(
-            response="utter_contact_unknown", organisatie=without_phone[0].naam
-        )
+    if entry.oco_by_phone is None:
+        dispatcher.utter_message(response="utter_contact_unknown", organisatie=entry.oco[0].naam)
     else:
         dispatcher.utter_message(response="utter_contact_offer_callback")
 

@@ -433,14 +433,6 @@ def display_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def contact_hint(slug: str | None) -> str:
-    entry = municipality(slug)
-    with_phone = [p for p in entry.oco if p.telefoon] if entry else []
-    if with_phone:
-        return f"Bel dan {with_phone[0].naam}: {with_phone[0].telefoon}."
-    return "Bel dan uw gemeente."
-
-
 class ActionIntakeDone(Action):
     """After the form: the reference and what happens next, or that nothing was stored."""
 
@@ -464,8 +456,15 @@ class ActionIntakeDone(Action):
                 response="utter_intake_next_steps",
                 gemeente_naam=gemeente_display_name(slug),
                 contact_channel=PREFERENCE_LABELS.get(preference, preference),
-                contact_hint=contact_hint(slug),
             )
+            entry = municipality(slug)
+            provider = entry.oco_by_phone if entry else None
+            if provider:
+                dispatcher.utter_message(
+                    response="utter_intake_sooner_phone", organisatie=provider.naam, telefoon=provider.telefoon
+                )
+            else:
+                dispatcher.utter_message(response="utter_intake_sooner_gemeente")
             return forget
         if slug and not is_served(slug):
             dispatcher.utter_message(

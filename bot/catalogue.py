@@ -222,6 +222,11 @@ class Municipality(BaseModel):
             seen.add(org.id)
         return values
 
+    @property
+    def oco_by_phone(self) -> Organisation | None:
+        """The first OCO provider with a known phone number: the resident's phone route."""
+        return next((org for org in self.oco if org.telefoon), None)
+
     def all_organisations(self) -> list[Organisation]:
         """OCO providers, wijkteam and other organisations, in that order."""
         return [*self.oco, self.wijkteam, *self.organisaties]

@@ -17,7 +17,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.catalogue import CATALOGUE_DIR, load_catalogue
+from bot.catalogue import load_catalogue
 from bot.life_domains import normalise_text, tokenise
 from bot.paths import DATA_DIR
 
@@ -98,7 +98,7 @@ def gemeente_naam(slug: str) -> str | None:
 
 def is_served(slug: str) -> bool:
     """True when the municipality has its own catalogue file."""
-    return (CATALOGUE_DIR / f"{slug}.yml").is_file()
+    return slug in load_catalogue()
 
 
 def served_gemeenten() -> list[tuple[str, str]]:

@@ -301,3 +301,9 @@ def test_cli_as_module():
     )
     assert result.returncode == 0, result.stderr
     assert "4 gemeenten" in result.stdout
+
+
+def test_phone_route_is_the_first_oco_provider_with_a_known_number() -> None:
+    catalogue = load_catalogue()
+    assert catalogue.get("almere").oco_by_phone.naam == "OCO Almere"
+    assert catalogue.get("dordrecht").oco_by_phone is None

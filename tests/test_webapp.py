@@ -25,9 +25,10 @@ import requests
 from aiohttp import web
 from sanic import Sanic
 
+from bot.gemeente_recognition import served_gemeenten
 from bot.intake.store import IntakeStore
 from bot.settings import Settings, load_settings
-from bot.webapp.app import TEMPLATES_DIR, create_app, load_gemeenten
+from bot.webapp.app import TEMPLATES_DIR, create_app
 from bot.webapp.chat_proxy import texts
 
 STAFF_TOKEN = "test-staff-token-0123456789"
@@ -457,7 +458,7 @@ def test_chat_logs_neither_message_nor_sender(
 
 
 def test_index_renders_with_known_gemeente(web_url: str) -> None:
-    slug, naam = load_gemeenten()[0]
+    slug, naam = served_gemeenten()[0]
     resp = requests.get(f"{web_url}/", params={"gemeente": slug}, timeout=10)
     assert resp.status_code == 200
     assert 'src="/static/oco-chat.js"' in resp.text

@@ -74,9 +74,9 @@ def phone_route(gemeente: Any, texts: Dict[str, str]) -> str:
             entry = load_catalogue().get(gemeente)
         except Exception:  # a catalogue problem must not take the fallback text down
             entry = None
-        with_phone = [org for org in entry.oco if org.telefoon] if entry else []
-        if with_phone:
-            return texts["phone_route_known"].format(naam=with_phone[0].naam, telefoon=with_phone[0].telefoon)
+        provider = entry.oco_by_phone if entry else None
+        if provider:
+            return texts["phone_route_known"].format(naam=provider.naam, telefoon=provider.telefoon)
     return texts["phone_route_default"]
 
 

@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, html
 
 from bot.analytics.store import AnalyticsStore
+from bot.gemeente_recognition import served_gemeenten
 from bot.intake.api import create_intake_blueprint
 from bot.intake.mailer import mailer_from_settings
 from bot.intake.outbox import run_outbox_worker
 from bot.intake.store import IntakeStore
-from bot.paths import DATA_DIR
 from bot.settings import Settings, load_settings
 from bot.webapp import chat_proxy, health, staff
 from bot.webapp.security import install_security
@@ -34,20 +33,7 @@ logger = logging.getLogger(__name__)
 WEBAPP_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEBAPP_DIR / "templates"
 STATIC_DIR = WEBAPP_DIR / "static"
-GEMEENTEN_DIR = DATA_DIR / "gemeenten"
 WIDGET_SRC = "/static/oco-chat.js"
-
-
-def load_gemeenten(directory: Path = GEMEENTEN_DIR) -> list[tuple[str, str]]:
-    """(slug, naam) of every municipal catalogue in data/gemeenten/, sorted by name."""
-    found: list[tuple[str, str]] = []
-    for path in sorted(directory.glob("*.yml")):
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-        slug, naam = data.get("slug"), data.get("naam")
-        if isinstance(slug, str) and isinstance(naam, str):
-            found.append((slug, naam))
-    return sorted(found, key=lambda item: item[1].lower())
 
 
 def make_jinja() -> Environment:
@@ -110,7 +96,7 @@ def create_app(
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     app.ctx.jinja = make_jinja()
-    app.ctx.gemeenten = load_gemeenten()
+    app.ctx.gemeenten = served_gemeenten()
     store = intake_store if intake_store is not None else IntakeStore(settings.database_url)
     app.ctx.intake_store = store
 
