@@ -291,9 +291,12 @@ def clarification_from(tracker: Tracker) -> Clarification:
     )
 
 
-def give_route(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """The wegwijzer: the right local route for what the questions established, and why."""
-    slug = known_gemeente(tracker)
+def give_route(dispatcher: CollectingDispatcher, tracker: Tracker, slug: str | None = None) -> list[EventType]:
+    """The wegwijzer: the right local route for what the questions established, and why.
+
+    ``slug`` overrides the municipality the conversation knows (it was just named).
+    """
+    slug = slug or known_gemeente(tracker)
     if not slug or slug == UNKNOWN_GEMEENTE:
         dispatcher.utter_message(response="utter_route_no_gemeente")
         return [SlotSet("route_kind", ROUTE_WITHOUT_GEMEENTE)]

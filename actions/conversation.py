@@ -158,9 +158,7 @@ class ActionHandleInform(Action):
         name = next(e["value"] for e in events if e["name"] == "gemeente_naam")
         if tracker.get_slot("route_kind") == ROUTE_WITHOUT_GEMEENTE:
             # The questions were answered without a municipality: give the route now.
-            routed = Tracker.from_dict({**tracker.current_state(), "slots": {
-                **tracker.slots, "gemeente": slug}})
-            return events + give_route(dispatcher, routed)
+            return events + give_route(dispatcher, tracker, slug)
         if municipality(slug):
             dispatcher.utter_message(response="utter_gemeente_noted", gemeente_naam=name)
             dispatcher.utter_message(response="utter_anything_else")

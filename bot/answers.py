@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import yaml
 
+from bot.life_domains import normalise_text
 from bot.paths import DATA_DIR
 
 ANSWERS_FILE = DATA_DIR / "answers.yml"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, punctuation turned into spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w@.+-]+", " ", plain).split())
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +22,7 @@ def _options() -> dict[str, dict[str, re.Pattern[str]]]:
             continue
         compiled[question] = {
             option: re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(fold(word)) for word in words) + r")(?!\w)"
+                r"(?<!\w)(?:" + "|".join(re.escape(normalise_text(word)) for word in words) + r")(?!\w)"
             )
             for option, words in options.items()
         }
@@ -41,7 +34,7 @@ def interpret(question: str, text: str) -> str | None:
 
     The option with the longest matching phrase wins, so "klopt niet" means no.
     """
-    folded = fold(text or "")
+    folded = normalise_text(text or "")
     if not folded:
         return None
     best: dict[str, int] = {}
