@@ -279,6 +279,13 @@ def button_or_typed_answer(
     return by_intent.get(latest_intent(tracker)) or interpret(question, latest_text(tracker))
 
 
+def asks_for_independent_help(situation: str | None) -> bool | None:
+    """True when the resident's own words ask for independent support (data/answers.yml)."""
+    if not situation or situation == SKIPPED:
+        return None
+    return interpret("independent_help", situation) == "ja" or None
+
+
 def clarification_from(tracker: Tracker) -> Clarification:
     return Clarification(
         life_domains=list(tracker.get_slot("life_domains") or []),
@@ -287,7 +294,7 @@ def clarification_from(tracker: Tracker) -> Clarification:
         wijkteam_contact=tracker.get_slot("wijkteam_contact"),
         upcoming_meeting=tracker.get_slot("upcoming_meeting"),
         complaint=tracker.get_slot("complaint"),
-        wants_independent_help=None,
+        wants_independent_help=asks_for_independent_help(tracker.get_slot("situation")),
     )
 
 

@@ -449,7 +449,6 @@ class ActionIntakeDone(Action):
             preference = tracker.get_slot("contact_preference")
             dispatcher.utter_message(
                 response="utter_intake_sent",
-                contact_name=tracker.get_slot("contact_name"),
                 intake_reference=reference,
             )
             dispatcher.utter_message(

@@ -268,3 +268,18 @@ async def test_button_and_typed_answers_to_the_clarification_questions() -> None
         "", CollectingDispatcher(), tracker("volgende week komt er iemand op huisbezoek"), DOMAIN
     )
     assert meeting["upcoming_meeting"] is True and meeting["complaint"] is False
+
+
+def test_asking_for_someone_beside_you_routes_to_oco() -> None:
+    dispatcher = CollectingDispatcher()
+    events = give_route(dispatcher, tracker(slots={
+        "gemeente": "papendrecht", "life_domains": ["geld"], "complexity": "enkelvoudig",
+        "situation": "ik zoek iemand die naast me staat bij mijn vraag over geld",
+    }))
+    assert as_dict(events)["route_kind"] == "oco"
+    alone = CollectingDispatcher()
+    events = give_route(alone, tracker(slots={
+        "gemeente": "papendrecht", "life_domains": ["geld"], "complexity": "enkelvoudig",
+        "situation": "ik heb een vraag over mijn toeslag",
+    }))
+    assert as_dict(events)["route_kind"] != "oco"

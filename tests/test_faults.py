@@ -94,7 +94,7 @@ def test_intake_confirmed_while_the_database_is_down_is_not_saved_then_works(fau
         assert status == 503 and report["database"] == "down" and report["rasa"] == "ok"
         failed = click(stack, sender, confirmation, "Versturen")
         reply = texts(failed)
-        assert "niet gelukt" in reply and "niets bewaard" in reply and "opnieuw" in reply
+        assert "niet gelukt" in reply and "niet bewaard" in reply and "opnieuw" in reply
         assert not re.search(r"OCO-\d{4}-\d{5}", reply)
     finally:
         set_connections_allowed(database, True)
