@@ -5,6 +5,7 @@ Everything here reads the tracker; nothing logs what a resident wrote.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 from rasa_sdk import Tracker
@@ -25,7 +26,9 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
+@lru_cache(maxsize=1)
 def settings() -> Settings:
+    """The action server's settings: read once, the environment does not change while it runs."""
     return load_settings()
 
 
