@@ -1,8 +1,22 @@
 """Life-domain (levensgebied) detection from a resident's own words.
 
-The keywords live in data/life_domains.yml (syntax explained there). Text and keywords are
-normalised the same way (lower case, no accents, punctuation to spaces) and compared word by
-word, so "Schulden!", "schuld" and "rekeningen" all work; long words also match with one typo.
+The keywords and the context rules live in data/life_domains.yml (syntax explained there).
+Text and keywords are normalised the same way (lower case, no accents, punctuation to spaces)
+and compared word by word, so "Schulden!", "schuld" and "rekeningen" all work; long words
+also match with one typo.
+
+Detection runs in two steps:
+
+1. keywords: every domain whose keywords occur (minus its exceptions) is found;
+2. context rules, in file order: a rule whose conditions hold adds a domain ("my wife has MS
+   and I do everything" is mantelzorg) or drops one when it was only found through words
+   that do not count in that context (working full time next to caring for a parent is
+   mantelzorg, not a question about work).
+
+Public API: ``detect_life_domains(text) -> list[str]`` (canonical values, CONTRACT.md §5, in
+file order), ``find_life_domain_spans(text) -> list[DomainSpan]`` (the same values with the
+character span of the words that gave them away), ``life_domain_values()``,
+``life_domain_label(value)``, ``normalise_text`` and ``tokenise``.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import yaml
 from rapidfuzz.distance import Levenshtein
@@ -24,6 +39,8 @@ FUZZY_MIN_WORD = 6
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# A word of the original text: letters/digits, apostrophes inside ("m'n", "zzp'er") allowed.
+_WORD = re.compile(r"[^\W_]+(?:['’‘`´][^\W_]+)*")
 
 
 def normalise_text(text: str) -> str:
@@ -35,7 +52,19 @@ def normalise_text(text: str) -> str:
 
 
 def tokenise(text: str) -> list[str]:
+    """The normalised words of `text` ("M'n moeder!" -> ["mn", "moeder"])."""
     return normalise_text(text).split()
+
+
+def _words_with_offsets(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Normalised words and, for each, the (start, end) character span in `text`."""
+    words: list[str] = []
+    offsets: list[tuple[int, int]] = []
+    for match in _WORD.finditer(text):
+        for word in normalise_text(match.group()).split():
+            words.append(word)
+            offsets.append(match.span())
+    return words, offsets
 
 
 @dataclass(frozen=True)
@@ -46,11 +75,17 @@ class _Term:
     prefix: bool = False  # "woord*"
     suffix: bool = False  # "*woord"
     wildcard: bool = False  # "?"
+    alternatives: tuple[str, ...] = ()  # "mijn|me|mn"
 
     @classmethod
     def parse(cls, raw: str) -> _Term:
         if raw == "?":
             return cls(core="", wildcard=True)
+        if "|" in raw:
+            options = tuple(normalise_text(option) for option in raw.split("|"))
+            if not all(options) or any(" " in option or "*" in option for option in options):
+                raise ValueError(f"invalid keyword alternatives {raw!r}")
+            return cls(core=options[0], alternatives=options)
         starts, ends = raw.startswith("*"), raw.endswith("*")
         core = normalise_text(raw.strip("*"))
         if not core or " " in core:
@@ -60,6 +95,8 @@ class _Term:
     def matches(self, word: str, fuzzy: bool = True) -> bool:
         if self.wildcard:
             return True
+        if self.alternatives:
+            return word in self.alternatives
         core = self.core
         if self.prefix and self.suffix:
             return core in word
@@ -87,11 +124,11 @@ class Pattern:
 
     @classmethod
     def parse(cls, source: str) -> Pattern:
-        # Split on spaces and punctuation but keep the "*" and "?" markers.
-        raw_words = [w for w in re.split(r"[^\w*?]+", source.lower()) if w]
+        # Split on spaces and punctuation but keep the "*", "?" and "|" markers.
+        raw_words = [w for w in re.split(r"[^\w*?|]+", source.lower()) if w]
         terms: list[_Term] = []
         for raw in raw_words:
-            if raw in {"?", "*"} or raw.strip("*?"):
+            if raw in {"?", "*"} or raw.strip("*?|"):
                 terms.append(_Term.parse(raw if raw != "*" else "?"))
         if not terms or all(t.wildcard for t in terms):
             raise ValueError(f"invalid keyword {source!r}")
@@ -109,18 +146,24 @@ class Pattern:
         return found
 
 
-def find_spans(patterns: list[Pattern], words: list[str | None], fuzzy: bool = True):
+def find_spans(patterns: list[Pattern] | tuple[Pattern, ...], words: list[str | None], fuzzy: bool = True):
     """(pattern, span) pairs for every match of any pattern."""
     return [(p, span) for p in patterns for span in p.spans(words, fuzzy)]
 
 
-def mask(words: list[str | None], patterns: list[Pattern]) -> list[str | None]:
+def mask(words: list[str | None], patterns: list[Pattern] | tuple[Pattern, ...]) -> list[str | None]:
     """The words with every match of `patterns` replaced by None (exact matching only)."""
     masked = list(words)
     for _pattern, (start, end) in find_spans(patterns, words, fuzzy=False):
         for i in range(start, end):
             masked[i] = None
     return masked
+
+
+def first_span(patterns: tuple[Pattern, ...], words: list[str | None]) -> tuple[int, int] | None:
+    """The earliest (start, end) word span where any of `patterns` matches, or None."""
+    spans = [span for _pattern, span in find_spans(patterns, words)]
+    return min(spans) if spans else None
 
 
 @dataclass(frozen=True)
@@ -130,29 +173,138 @@ class LifeDomain:
     keywords: tuple[Pattern, ...]
     exceptions: tuple[Pattern, ...]
 
+    def span(self, words: list[str | None], extra_exceptions: tuple[Pattern, ...] = ()) -> tuple[int, int] | None:
+        """Where a keyword of this domain occurs (ignoring its exceptions), or None."""
+        exceptions = self.exceptions + extra_exceptions
+        candidate = mask(words, exceptions) if exceptions else words
+        return first_span(self.keywords, candidate)
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """A rule of `contextregels` in data/life_domains.yml (see the comments there).
+
+    The rule holds when one of `if_found` was found (or `if_found` is empty), none of
+    `unless_found` was, every group of `all_of` occurs in the text and none of `none_of`.
+    Then `add` is found too, `drop` is dropped, and `domain` is dropped when its keywords only
+    occur inside the phrases `ignore`.
+    """
+
+    explanation: str
+    if_found: tuple[str, ...] = ()
+    unless_found: tuple[str, ...] = ()
+    all_of: tuple[tuple[Pattern, ...], ...] = ()
+    none_of: tuple[Pattern, ...] = ()
+    add: str | None = None
+    drop: str | None = None
+    domain: str | None = None
+    ignore: tuple[Pattern, ...] = ()
+
+    def holds(self, found: dict[str, tuple[int, int]], words: list[str | None]) -> tuple[int, int] | None:
+        """The span of the words that made the rule hold, or None when it does not hold."""
+        if self.if_found and not any(value in found for value in self.if_found):
+            return None
+        if any(value in found for value in self.unless_found):
+            return None
+        if self.none_of and first_span(self.none_of, words):
+            return None
+        spans = []
+        for group in self.all_of:
+            span = first_span(group, words)
+            if span is None:
+                return None
+            spans.append(span)
+        if spans:
+            return min(spans)
+        return min(found[value] for value in self.if_found if value in found) if self.if_found else (0, 0)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    domains: tuple[LifeDomain, ...]
+    rules: tuple[ContextRule, ...]
+
+
+def _patterns(raw: list[str] | None, groups: dict[str, tuple[Pattern, ...]], where: str) -> tuple[Pattern, ...]:
+    """Patterns from a list of keyword strings; "@name" inserts the word group `name`."""
+    patterns: list[Pattern] = []
+    for item in raw or []:
+        if not isinstance(item, str):
+            raise ValueError(f"{where}: keywords must be strings, not {item!r}")
+        if item.startswith("@"):
+            if item[1:] not in groups:
+                raise ValueError(f"{where}: unknown word group {item!r}")
+            patterns.extend(groups[item[1:]])
+        else:
+            patterns.append(Pattern.parse(item))
+    return tuple(patterns)
+
+
+def _rule(entry: dict[str, Any], groups: dict[str, tuple[Pattern, ...]], values: set[str]) -> ContextRule:
+    where = f"{LIFE_DOMAINS_FILE.name}: contextregel {entry.get('uitleg', '?')!r}"
+    all_of = []
+    for group in entry.get("alle", []) or []:
+        all_of.append(_patterns([group] if isinstance(group, str) else group, groups, where))
+    ignore = entry.get("negeer") or {}
+    rule = ContextRule(
+        explanation=str(entry.get("uitleg", "")),
+        if_found=tuple(entry.get("als_gevonden", []) or []),
+        unless_found=tuple(entry.get("niet_als_gevonden", []) or []),
+        all_of=tuple(all_of),
+        none_of=_patterns(entry.get("geen"), groups, where),
+        add=entry.get("voeg_toe"),
+        drop=entry.get("verwijder"),
+        domain=ignore.get("domein"),
+        ignore=_patterns(ignore.get("woorden"), groups, where),
+    )
+    named = [*rule.if_found, *rule.unless_found, rule.add, rule.drop, rule.domain]
+    unknown = [value for value in named if value is not None and value not in values]
+    if unknown:
+        raise ValueError(f"{where}: unknown life domain(s) {unknown}")
+    if not (rule.add or rule.drop or rule.domain):
+        raise ValueError(f"{where}: the rule does nothing (voeg_toe, verwijder or negeer)")
+    if not (rule.if_found or rule.all_of):
+        raise ValueError(f"{where}: the rule has no condition (als_gevonden or alle)")
+    return rule
+
 
 @lru_cache(maxsize=1)
-def load_life_domains() -> tuple[LifeDomain, ...]:
-    """The domains in data/life_domains.yml, in file order."""
+def load_lexicon() -> Lexicon:
+    """The domains and context rules of data/life_domains.yml; ValueError when it is invalid."""
     with LIFE_DOMAINS_FILE.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
+    groups: dict[str, tuple[Pattern, ...]] = {}
+    for name, keywords in (raw.get("woordgroepen") or {}).items():
+        groups[name] = _patterns(keywords, groups, f"{LIFE_DOMAINS_FILE.name}: woordgroep {name}")
     domains = []
     for entry in raw["levensgebieden"]:
+        where = f"{LIFE_DOMAINS_FILE.name}: {entry['waarde']}"
         domains.append(
             LifeDomain(
                 value=entry["waarde"],
                 label=entry["label"],
-                keywords=tuple(Pattern.parse(k) for k in entry.get("trefwoorden", [])),
-                exceptions=tuple(Pattern.parse(k) for k in entry.get("uitzonderingen", [])),
+                keywords=_patterns(entry.get("trefwoorden"), groups, where),
+                exceptions=_patterns(entry.get("uitzonderingen"), groups, where),
             )
         )
     values = [d.value for d in domains]
     if len(set(values)) != len(values):
         raise ValueError(f"{LIFE_DOMAINS_FILE}: duplicate life domain")
-    return tuple(domains)
+    rules = tuple(_rule(entry, groups, set(values)) for entry in raw.get("contextregels") or [])
+    return Lexicon(domains=tuple(domains), rules=rules)
+
+
+def load_life_domains() -> tuple[LifeDomain, ...]:
+    """The domains in data/life_domains.yml, in file order."""
+    return load_lexicon().domains
 
 
 LIFE_DOMAINS: list[str] = [d.value for d in load_life_domains()]
+
+
+def life_domain_values() -> list[str]:
+    """The canonical life-domain values (CONTRACT.md §5) in the file's (button) order."""
+    return list(LIFE_DOMAINS)
 
 
 def life_domain_label(value: str) -> str:
@@ -163,14 +315,59 @@ def life_domain_label(value: str) -> str:
     raise KeyError(value)
 
 
+class DomainSpan(NamedTuple):
+    """A life domain found in a text: canonical value and character span [start, end)."""
+
+    value: str
+    start: int
+    end: int
+
+
+def _detect(words: list[str | None]) -> dict[str, tuple[int, int]]:
+    """Canonical value -> word span of the evidence, in file order of the domains."""
+    lexicon = load_lexicon()
+    found: dict[str, tuple[int, int]] = {}
+    for domain in lexicon.domains:
+        span = domain.span(words)
+        if span is not None:
+            found[domain.value] = span
+    by_value = {d.value: d for d in lexicon.domains}
+    for rule in lexicon.rules:
+        span = rule.holds(found, words)
+        if span is None:
+            continue
+        if rule.add and rule.add not in found:
+            found[rule.add] = span
+        if rule.drop:
+            found.pop(rule.drop, None)
+        if rule.domain and rule.domain in found:
+            still = by_value[rule.domain].span(words, rule.ignore)
+            if still is None:
+                del found[rule.domain]
+            else:
+                found[rule.domain] = still
+    return {value: found[value] for value in LIFE_DOMAINS if value in found}
+
+
+def find_life_domain_spans(text: str) -> list[DomainSpan]:
+    """The life domains of `text` with the character span of the words that showed them.
+
+    Same values and order as detect_life_domains(text). The span is the first keyword of the
+    domain (or the first words of the context rule that added it), as offsets into `text`.
+    """
+    words, offsets = _words_with_offsets(text)
+    if not words:
+        return []
+    result = []
+    for value, (start, end) in _detect(list(words)).items():
+        end = max(end, start + 1)
+        result.append(DomainSpan(value, offsets[start][0], offsets[end - 1][1]))
+    return result
+
+
 def detect_life_domains(text: str) -> list[str]:
     """Canonical life domains mentioned in `text`, in the fixed order of LIFE_DOMAINS."""
     words: list[str | None] = list(tokenise(text))
     if not words:
         return []
-    found = []
-    for domain in load_life_domains():
-        candidate = mask(words, list(domain.exceptions)) if domain.exceptions else words
-        if any(p.spans(candidate) for p in domain.keywords):
-            found.append(domain.value)
-    return found
+    return list(_detect(words))
