@@ -1,4 +1,5 @@
-"""Command line: ``oco run`` (what ``make run`` calls), ``oco purge``, ``oco check``."""
+"""Command line: ``oco run`` (what ``make run`` calls), ``oco purge``, ``oco check``,
+``oco db upgrade|current`` and ``oco staff add|list|revoke`` (bot/admin_commands.py)."""
 
 from __future__ import annotations
 
@@ -109,7 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="alle diensten starten (make run)")
     sub.add_parser("check", help="gemeentecatalogus controleren")
     sub.add_parser("purge", help="oude gesprekken en aanmeldingen verwijderen")
+    from bot.admin_commands import add_subcommands, db_command, staff_command
+
+    add_subcommands(sub)
     args = parser.parse_args(argv)
+    if args.command == "db":
+        return db_command(args)
+    if args.command == "staff":
+        return staff_command(args)
     if args.command == "run":
         return run()
     if args.command == "check":

@@ -61,6 +61,8 @@ class Settings:
     max_message_length: int = 2000
     rate_limit: str = "20/minute"
     max_body_bytes: int = 64 * 1024
+    # Public base URL of the web app, for the link to an intake in the staff e-mail.
+    public_url: str = "http://localhost:8080"
 
 
 def load_settings() -> Settings:
@@ -90,4 +92,5 @@ def load_settings() -> Settings:
         max_message_length=_positive("OCO_MAX_MESSAGE_LENGTH", 2000),
         rate_limit=_env("OCO_RATE_LIMIT", "20/minute"),
         max_body_bytes=_positive("OCO_MAX_BODY_BYTES", 64 * 1024),
+        public_url=(_env("OCO_PUBLIC_URL") or f"http://localhost:{_env_int('OCO_WEB_PORT', 8080)}").rstrip("/"),
     )

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from bot.intake import outbox as outbox_module
 from bot.intake.db import make_engine
-from bot.intake.store import CONTRACT_FIELDS, IntakeStore
+from bot.intake.draft import InvalidDraft, MissingContact
+from bot.intake.outbox import Outbox
+from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
 from tests.db_fixtures import make_draft
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -25,7 +26,9 @@ def test_create_returns_the_contract_record(store: IntakeStore) -> None:
     record = store.create_intake(make_draft(consent_at=consent), notify_to="team@oco.example")
 
     assert set(CONTRACT_FIELDS) <= set(record)
-    assert set(record) - set(CONTRACT_FIELDS) <= {"delivery", "conversation_id"}
+    assert set(record) - set(RECORD_FIELDS) <= {"delivery", "conversation_id"}
+    assert (record["safety_note"], record["status_changed_at"], record["status_changed_by"]) == (
+        None, None, None)
     assert REFERENCE.match(record["reference"])
     assert record["status"] == "nieuw"
     assert record["phone"] == "+31612345678"
@@ -57,7 +60,7 @@ def test_a_failing_outbox_insert_rolls_back_the_intake(store: IntakeStore, monke
     def broken(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(outbox_module, "enqueue_notification", broken)
+    monkeypatch.setattr(Outbox, "enqueue", broken)
     with pytest.raises(RuntimeError):
         store.create_intake(make_draft(), notify_to="team@oco.example")
     monkeypatch.undo()
@@ -68,17 +71,43 @@ def test_a_failing_outbox_insert_rolls_back_the_intake(store: IntakeStore, monke
     assert store.create_intake(make_draft(), None)["reference"].endswith("-00001")
 
 
+def test_the_safety_note_is_kept_and_blank_means_none(store: IntakeStore) -> None:
+    note = "Bellen kan op werkdagen tussen 9 en 12 uur. Geen bericht inspreken."
+    with_note = store.create_intake(make_draft(safety_note=f"  {note}\n"), None)
+    blank = store.create_intake(make_draft(safety_note="   "), None)
+    assert store.get_intake(with_note["reference"])["safety_note"] == note
+    assert blank["safety_note"] is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"phone": None, "email": None}, "contact"),
+        ({"phone": "", "email": "  "}, "contact"),
+        ({"contact_preference": "email", "email": None}, "email"),
+        ({"contact_preference": "telefoon", "phone": None}, "phone"),
+        ({"contact_preference": "whatsapp", "phone": None}, "phone"),
+        ({"phone": "06-1234"}, "phone"),
+        ({"phone": "nul zes twaalf"}, "phone"),
+        ({"email": "fatima@"}, "email"),
+        ({"email": "fatima at example dot nl", "contact_preference": "email"}, "email"),
+    ],
+)
+def test_no_way_to_reach_the_resident_is_missing_contact(
+    store: IntakeStore, overrides, field: str
+) -> None:
+    with pytest.raises(MissingContact) as raised:
+        store.create_intake(make_draft(**overrides), notify_to="team@oco.example")
+    assert raised.value.field == field
+    assert isinstance(raised.value, ValueError)
+    assert store.list_intakes() == []
+    assert store.outbox_status() == []
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
         {"contact_preference": "brief"},
-        {"phone": None, "email": None},
-        {"phone": "", "email": "  "},
-        {"contact_preference": "email", "email": None},
-        {"contact_preference": "telefoon", "phone": None},
-        {"contact_preference": "whatsapp", "phone": None},
-        {"phone": "06-1234"},
-        {"email": "fatima@"},
         {"consent_at": datetime(2026, 1, 1, 12, 0)},  # naive
         {"consent_at": None},
         {"life_domains": ["geld", "ruimtevaart"]},
@@ -86,13 +115,33 @@ def test_a_failing_outbox_insert_rolls_back_the_intake(store: IntakeStore, monke
         {"gemeente": "Den Haag!"},
         {"name": "   "},
         {"summary": ""},
+        {"channel": "web\r\nBcc: iemand@example.nl"},
+        {"channel": ""},
+        {"urgent": "ja"},
+        {"safety_note": 42},
+        # Broken in more than one way: the error that is not the resident's wins.
+        {"life_domains": ["ruimtevaart"], "phone": None, "email": None},
     ],
 )
-def test_contract_violations_raise_and_store_nothing(store: IntakeStore, overrides) -> None:
-    with pytest.raises(ValueError):
+def test_contract_violations_raise_invalid_draft_and_store_nothing(
+    store: IntakeStore, overrides
+) -> None:
+    with pytest.raises(InvalidDraft):
         store.create_intake(make_draft(**overrides), notify_to="team@oco.example")
     assert store.list_intakes() == []
     assert store.outbox_status() == []
+
+
+def test_a_life_domain_added_to_the_data_is_valid_at_once(
+    store: IntakeStore, monkeypatch
+) -> None:
+    import bot.intake.draft as draft_module
+
+    known = draft_module.life_domain_values()
+    assert {"geld", "wonen", "zorg"} <= set(known)
+    monkeypatch.setattr(draft_module, "life_domain_values", lambda: (*known, "vervoer"))
+    record = store.create_intake(make_draft(life_domains=["vervoer", "geld"]), None)
+    assert record["life_domains"] == ["vervoer", "geld"]
 
 
 def test_one_contact_detail_matching_the_preference_is_enough(store: IntakeStore) -> None:
@@ -120,22 +169,46 @@ def test_list_is_newest_first_and_filters(store: IntakeStore) -> None:
     assert store.list_intakes(gemeente="papendrecht") == []
 
 
-def test_status_only_moves_forward_one_step(store: IntakeStore) -> None:
+def test_staff_set_any_status_and_who_and_when_is_kept(store: IntakeStore) -> None:
     reference = store.create_intake(make_draft(), None)["reference"]
     with pytest.raises(ValueError):
-        store.update_status(reference, "afgerond")
-    with pytest.raises(ValueError):
-        store.update_status(reference, "nieuw")
-    with pytest.raises(ValueError):
         store.update_status(reference, "gearchiveerd")
-
-    assert store.update_status(reference, "in_behandeling")["status"] == "in_behandeling"
-    assert store.update_status(reference, "afgerond")["status"] == "afgerond"
     with pytest.raises(ValueError):
-        store.update_status(reference, "in_behandeling")
-    assert store.get_intake(reference)["status"] == "afgerond"
+        store.update_status(reference, "in behandeling")  # the label, not the value
+
+    moved = store.update_status(reference, "in_behandeling", changed_by="Petra (Dordrecht)")
+    assert (moved["status"], moved["status_changed_by"]) == ("in_behandeling",
+                                                              "Petra (Dordrecht)")
+    changed_at = datetime.fromisoformat(moved["status_changed_at"])
+    assert abs(datetime.now(timezone.utc) - changed_at) < timedelta(minutes=1)
+
+    done = store.update_status(reference, "afgerond")
+    assert (done["status"], done["status_changed_by"]) == ("afgerond", "beheerder")
+    # Setting the same status again changes nothing, not even who or when.
+    again = store.update_status(reference, "afgerond", changed_by="Iemand anders")
+    assert again == done
+    reopened = store.update_status(reference, "in_behandeling", changed_by="Petra (Dordrecht)")
+    assert reopened["status"] == "in_behandeling"
     with pytest.raises(KeyError):
         store.update_status("OCO-2000-99999", "in_behandeling")
+
+
+def test_a_gemeente_scope_hides_other_municipalities(store: IntakeStore) -> None:
+    mine = store.create_intake(make_draft(gemeente="dordrecht"), None)["reference"]
+    theirs = store.create_intake(make_draft(gemeente="almere", urgent=True), None)["reference"]
+
+    assert [r["reference"] for r in store.list_intakes(gemeente="dordrecht")] == [mine]
+    assert store.get_intake(theirs, gemeente="dordrecht") is None
+    assert store.get_intake(mine, gemeente="dordrecht")["reference"] == mine
+    with pytest.raises(KeyError):
+        store.update_status(theirs, "afgerond", gemeente="dordrecht")
+    with pytest.raises(KeyError):
+        store.delete_intake(theirs, gemeente="dordrecht")
+    assert store.get_intake(theirs)["status"] == "nieuw"
+    assert [r["reference"] for r in store.outbox_status(gemeente="dordrecht")] == [mine]
+    assert [r["reference"] for r in store.list_intakes(urgent=True)] == [theirs]
+    assert [r["reference"] for r in store.list_intakes(urgent=False)] == [mine]
+    assert store.gemeenten() == ["almere", "dordrecht"]
 
 
 def test_delete_returns_the_conversation_and_removes_everything(store: IntakeStore) -> None:

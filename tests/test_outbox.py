@@ -20,7 +20,6 @@ from bot.intake.outbox import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
     backoff_delay,
-    deliver_due,
     run_outbox_worker,
 )
 from bot.intake.store import IntakeStore
@@ -109,8 +108,12 @@ def test_message_content_for_the_oco_team(
     store: IntakeStore, smtp: SmtpServer, mailer: SmtpMailer
 ) -> None:
     smtp.start()
-    record = store.create_intake(make_draft(urgent=True, preferred_time="na 14 uur"), TEAM)
-    assert deliver_due(store, mailer) == 1
+    record = store.create_intake(
+        make_draft(urgent=True, preferred_time="na 14 uur",
+                   safety_note="Niet bellen als haar partner thuis is."),
+        TEAM,
+    )
+    assert store.outbox.deliver_due(mailer) == 1
 
     [(recipients, message)] = smtp.inbox.messages
     assert recipients == [TEAM]
@@ -118,86 +121,60 @@ def test_message_content_for_the_oco_team(
     assert "URGENT" in message["Subject"]
     assert "Fatima" not in message["Subject"]
     body = message.get_payload(decode=True).decode("utf-8")
-    for expected in (record["reference"], "Fatima de Vries", "+31612345678",
-                     "fatima.devries@example.nl", "na 14 uur", "geld, wonen",
-                     "Ik heb schulden en ben bang dat ik mijn huis uit moet.", "urgent"):
-        assert expected in body
+    link = f"{store.staff_url}/staff/intakes/{record['reference']}"
+    for expected in (record["reference"], "dordrecht", "Kanaal: web", "Urgent: ja",
+                     "na 14 uur", link):
+        assert expected in body, expected
+    # No story, health, safety or contact details travel by e-mail.
+    for secret in ("Fatima", "de Vries", "+31612345678", "06-12345678", "fatima.devries",
+                   "schulden", "huis uit", "geld", "wonen", "partner", "Niet bellen"):
+        assert secret not in body, secret
     [row] = store.outbox_status()
     assert row["status"] == "sent"
     assert row["attempts"] == 1
     assert row["sent_at"] is not None
     assert store.get_intake(record["reference"])["delivery"] == "sent"
 
+    assert store.outbox.deliver_due(mailer) == 0
+    assert len(smtp.inbox.messages) == 1
 
-def test_smtp_down_loses_nothing_and_delivers_exactly_once_later(
-    store: IntakeStore, smtp: SmtpServer, mailer: SmtpMailer
+
+@pytest.mark.parametrize(
+    ("preferred_time", "shown"),
+    [
+        ("dinsdagochtend", "dinsdagochtend"),
+        ("na 14 uur", "na 14 uur"),
+        ("  liefst\r\n's middags ", "liefst 's middags"),
+        (None, "geen voorkeur opgegeven"),
+        ("bel 06 12 34 56 78 na vijf uur", "zie de aanvraag"),
+        ("0612345678", "zie de aanvraag"),
+        ("mail naar jan@voorbeeld.nl", "zie de aanvraag"),
+        ("x" * 200, "zie de aanvraag"),
+    ],
+)
+def test_the_preferred_time_in_the_mail_never_carries_contact_details(
+    store: IntakeStore, preferred_time: str | None, shown: str
 ) -> None:
-    references = {store.create_intake(make_draft(), TEAM)["reference"] for _ in range(4)}
-    store.create_intake(make_draft(), None)  # geen_adres: never sent
+    from bot.intake.email_text import notification_body
 
-    assert deliver_due(store, mailer) == 0
-    rows = [row for row in store.outbox_status() if row["status"] == "pending"]
-    assert len(rows) == 4
-    for row in rows:
-        assert row["attempts"] == 1
-        assert row["last_error"] == "ConnectionRefusedError"
-        assert datetime.fromisoformat(row["next_attempt_at"]) > datetime.now(timezone.utc)
-    # Not due yet: no new attempt.
-    assert deliver_due(store, mailer) == 0
-    assert all(row["attempts"] <= 1 for row in store.outbox_status())
-
-    smtp.start()
-    assert deliver_due(store, mailer, now=later(5)) == 4
-    assert deliver_due(store, mailer, now=later(60)) == 0
-    received = [message["Subject"] for _, message in smtp.inbox.messages]
-    assert len(received) == 4
-    assert {ref for ref in references if any(ref in subject for subject in received)} == references
-    assert statuses(store) == ["geen_adres", "sent", "sent", "sent", "sent"]
+    record = store.create_intake(make_draft(preferred_time=preferred_time), None)
+    body = notification_body(record, "https://oco.example/")
+    assert f"Beste moment voor contact: {shown}\n" in body
+    assert f"https://oco.example/staff/intakes/{record['reference']}\n" in body
 
 
-def test_two_workers_never_send_the_same_message(
-    db_url: str, smtp: SmtpServer, mailer: SmtpMailer
-) -> None:
-    smtp.start()
-    first, second = IntakeStore(db_url), IntakeStore(db_url)
-    for _ in range(12):
-        first.create_intake(make_draft(), TEAM)
+def test_a_public_url_setting_gives_the_link(db_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("OCO_PUBLIC_URL", "https://wegwijzer.gemeente.example/")
+    store = IntakeStore(db_url)
+    try:
+        record = store.create_intake(make_draft(), TEAM)
+        assert store.staff_url == "https://wegwijzer.gemeente.example"
+        from bot.intake.email_text import notification_body
 
-    barrier = threading.Barrier(4)
-    counts: list[int] = []
-
-    def worker(store: IntakeStore) -> None:
-        barrier.wait()
-        counts.append(deliver_due(store, mailer, limit=100))
-
-    threads = [threading.Thread(target=worker, args=(s,)) for s in (first, second) * 2]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert sum(counts) == 12
-    assert len(smtp.inbox.messages) == 12
-    assert len({message["Subject"] for _, message in smtp.inbox.messages}) == 12
-    assert statuses(first) == ["sent"] * 12
-    first.dispose()
-    second.dispose()
-
-
-def test_a_refused_recipient_is_marked_failed_without_retrying(
-    store: IntakeStore, smtp: SmtpServer, mailer: SmtpMailer
-) -> None:
-    smtp.inbox.refuse_recipients = True
-    smtp.start()
-    store.create_intake(make_draft(), TEAM)
-
-    assert deliver_due(store, mailer) == 0
-    [row] = store.outbox_status()
-    assert row["status"] == "failed"
-    assert row["last_error"] == "SMTPRecipientsRefused"
-    assert TEAM not in row["last_error"]
-    assert deliver_due(store, mailer, now=later(120)) == 0
-    assert smtp.inbox.messages == []
+        assert ("https://wegwijzer.gemeente.example/staff/intakes/" + record["reference"]
+                in notification_body(record, store.staff_url))
+    finally:
+        store.dispose()
 
 
 def test_without_smtp_host_there_is_no_mailer_and_messages_wait(
@@ -209,7 +186,7 @@ def test_without_smtp_host_there_is_no_mailer_and_messages_wait(
     assert "lokale modus" in describe_mail_mode(settings)
 
     store.create_intake(make_draft(), TEAM)
-    asyncio.run(asyncio.wait_for(run_outbox_worker(store, None, interval_s=0.01), timeout=2))
+    asyncio.run(asyncio.wait_for(run_outbox_worker(store.outbox, None, interval_s=0.01), timeout=2))
     assert statuses(store) == ["pending"]
 
 
@@ -233,7 +210,7 @@ async def test_the_worker_delivers_in_the_background(
     store: IntakeStore, smtp: SmtpServer, mailer: SmtpMailer
 ) -> None:
     smtp.start()
-    task = asyncio.create_task(run_outbox_worker(store, mailer, interval_s=0.05))
+    task = asyncio.create_task(run_outbox_worker(store.outbox, mailer, interval_s=0.05))
     try:
         await asyncio.to_thread(store.create_intake, make_draft(), TEAM)
         for _ in range(100):
@@ -259,9 +236,9 @@ def test_no_personal_data_in_any_log_line(
     with pytest.raises(ValueError):
         store.create_intake(replace(draft, contact_preference="email", email="kapot@"), TEAM)
     store.list_intakes()
-    deliver_due(store, mailer)  # SMTP down: failure is logged
+    store.outbox.deliver_due(mailer)  # SMTP down: failure is logged
     smtp.start()
-    deliver_due(store, mailer, now=later(5))  # success is logged
+    store.outbox.deliver_due(mailer, now=later(5))  # success is logged
     assert len(smtp.inbox.messages) == 1
 
     # aiosmtpd ("mail.log") plays the municipality's mail server: its logs are not ours.

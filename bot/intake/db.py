@@ -1,26 +1,29 @@
-"""Engine creation and the automatic schema set-up for the intake database.
+"""Engine creation and the schema upgrade (Alembic) for the intake database.
 
-Schema management is deliberately small:
+The schema is made by the migrations in bot/intake/migrations/versions/. `upgrade_schema`
+brings a database to the newest revision; every process that opens an `IntakeStore` calls
+it at start (the web app, the action server, `oco db upgrade`), so an empty database, a
+database made before migrations existed and an older revision all end up the same.
 
-1. `metadata.create_all` creates missing tables and indexes.
-2. An *additive* migration step compares every table with the database and runs
-   `ALTER TABLE ... ADD COLUMN` for each column that is missing (always as a nullable
-   column, so existing rows stay valid). Renames, drops and type changes are not done
-   automatically; they need a hand-written migration.
-
-Both steps run in one transaction guarded by a lock (a PostgreSQL advisory lock, or
-SQLite's `BEGIN IMMEDIATE`), so several processes may start at the same time.
+The upgrade runs in one transaction guarded by a lock (a PostgreSQL advisory lock, or
+SQLite's `BEGIN IMMEDIATE`), so several processes may start at the same time: the first
+migrates, the others wait and then find nothing left to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import event, inspect, text
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, create_engine, make_url
 from sqlalchemy.pool import StaticPool
-
-from bot.intake.models import metadata
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,15 @@ WRITE_OPTION = "oco_write"
 _PG_SCHEMA_LOCK_KEY = 0x0C0_1A7A  # arbitrary constant shared by all processes
 _SQLITE_BUSY_TIMEOUT_S = 30
 
-# Our engines log under their own name, capped at INFO: SQLAlchemy logs result rows
-# (personal data) at DEBUG, and `hide_parameters` only covers bound values.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Our own version table, so the intake schema can share a database with other tools.
+VERSION_TABLE = "oco_alembic_version"
+
+# Our engines log under their own name at WARNING: at INFO SQLAlchemy logs every SQL
+# statement, at DEBUG result rows (personal data); `hide_parameters` only covers bound
+# values. Whoever wants statements (OCO_LOG_SQL) raises this logger's level on purpose.
 ENGINE_LOGGING_NAME = "oco"
-logging.getLogger(f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}").setLevel(logging.INFO)
+logging.getLogger(f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}").setLevel(logging.WARNING)
 
 
 _COMMON = {"future": True, "hide_parameters": True}
@@ -92,31 +100,58 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def ensure_schema(engine: Engine) -> list[str]:
-    """Create missing tables and add missing columns; return the columns added."""
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for bot/intake/migrations (no ini file needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision of the intake schema."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision a database is at; None for an empty or pre-migration database."""
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+@contextlib.contextmanager
+def locked_schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction holding the schema lock (advisory lock / BEGIN IMMEDIATE)."""
     with writer(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK_KEY})
-        metadata.create_all(conn)
-        added = _add_missing_columns(conn)
-    for name in added:
-        log.info("schema migration: added column %s", name)
-    return added
+        yield conn
 
 
-def _add_missing_columns(conn: Connection) -> list[str]:
-    inspector = inspect(conn)
-    preparer = conn.dialect.identifier_preparer
-    added: list[str] = []
-    for table in metadata.sorted_tables:
-        existing = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in existing:
-                continue
-            column_type = column.type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(
-                f"ALTER TABLE {preparer.format_table(table)} "
-                f"ADD COLUMN {preparer.format_column(column)} {column_type}"
-            )
-            added.append(f"{table.name}.{column.name}")
-    return added
+def upgrade_schema(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate the database to `revision` (default: the newest); return (before, after).
+
+    Existing rows are kept. Raises SQLAlchemyError when the database fails; the
+    transaction is then rolled back, so a failed upgrade leaves the old schema.
+    """
+    with locked_schema_transaction(engine) as conn:
+        before = current_revision(conn)
+        command.upgrade(alembic_config(conn), revision)
+        after = current_revision(conn)
+    if before != after:
+        log.info("intake database schema upgraded from %s to %s", before or "leeg", after)
+    return before, after
+
+
+def downgrade_schema(engine: Engine, revision: str) -> str | None:
+    """Migrate back to `revision` (for tests and emergencies); return the new revision."""
+    with locked_schema_transaction(engine) as conn:
+        command.downgrade(alembic_config(conn), revision)
+        return current_revision(conn)
+
+
+def ensure_schema(engine: Engine) -> tuple[str | None, str | None]:
+    """What every process does at start: `upgrade_schema(engine)` to the newest revision."""
+    return upgrade_schema(engine)

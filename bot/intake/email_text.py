@@ -1,11 +1,19 @@
-"""The Dutch notification e-mail for the OCO team (subject + plain-text body)."""
+"""The Dutch notification e-mail for the OCO team (subject + plain-text body).
+
+The message only announces that an intake is waiting and links to it on the staff pages.
+It carries no story, health, safety or contact details: special categories of personal
+data do not travel by e-mail (issue 12, AVG art. 9). The staff pages show the whole
+intake behind login.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -14,7 +22,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "intake_notification.txt.j2"
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
-_CONTACT_PREFERENCE = {"telefoon": "telefoon", "email": "e-mail", "whatsapp": "WhatsApp"}
+# Preferred times are free text. Anything that could be a phone number or an address
+# (6+ digits, an @) is not copied into the e-mail.
+_CONTACT_LIKE = re.compile(r"@|(?:\d[\s./-]*){6,}")
+_PREFERRED_TIME_MAX = 80
+PREFERRED_TIME_WITHHELD = "zie de aanvraag"
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +44,25 @@ def _local_time(value: str | datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")
 
 
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def safe_preferred_time(value: str | None) -> str:
+    """The preferred time for the e-mail: one short line, never a number or address."""
+    if not value:
+        return "geen voorkeur opgegeven"
+    text = _one_line(value)
+    if _CONTACT_LIKE.search(text) or len(text) > _PREFERRED_TIME_MAX:
+        return PREFERRED_TIME_WITHHELD
+    return text
+
+
+def intake_link(staff_url: str, reference: str) -> str:
+    """The staff page of one intake, e.g. https://oco.example/staff/intakes/OCO-2026-00042."""
+    return f"{staff_url.rstrip('/')}/staff/intakes/{quote(reference, safe='')}"
+
+
 def notification_subject(record: dict[str, Any]) -> str:
     """Subject with the reference and gemeente only: no personal data in mail headers."""
     prefix = "[URGENT] " if record["urgent"] else ""
@@ -39,12 +70,18 @@ def notification_subject(record: dict[str, Any]) -> str:
     return f"{prefix}Nieuwe aanvraag cliëntondersteuning {reference} ({gemeente})"
 
 
-def notification_body(record: dict[str, Any]) -> str:
-    """Plain-text body with every intake field in plain Dutch."""
-    context = dict(record)
-    context["created_at"] = _local_time(record["created_at"])
-    context["consent_at"] = _local_time(record["consent_at"])
-    context["contact_preference"] = _CONTACT_PREFERENCE.get(
-        record["contact_preference"], record["contact_preference"]
-    )
+def notification_body(record: dict[str, Any], staff_url: str) -> str:
+    """Plain-text body: reference, municipality, channel, urgency, preferred time, link.
+
+    `staff_url` is the public base URL of the web app (OCO_PUBLIC_URL).
+    """
+    context = {
+        "reference": record["reference"],
+        "gemeente": record["gemeente"],
+        "channel": _one_line(record["channel"]),
+        "urgent": bool(record["urgent"]),
+        "created_at": _local_time(record["created_at"]),
+        "preferred_time": safe_preferred_time(record.get("preferred_time")),
+        "link": intake_link(staff_url, record["reference"]),
+    }
     return _environment().get_template(TEMPLATE_NAME).render(**context)

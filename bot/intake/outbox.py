@@ -1,10 +1,11 @@
 """Transactional outbox for the notification e-mails, and the worker that delivers them.
 
-A row is written in the same transaction as its intake (`enqueue_notification`).
-`deliver_due` claims due rows one by one with a conditional UPDATE (a lease), so two
-workers never send the same message; a failed attempt is retried with capped
-exponential back-off. Status values: pending, sent, failed, geen_adres (no recipient
-configured: staff must forward the intake by hand).
+`Outbox(engine, writer)` owns the `oco_outbox` table; the intake store composes one and
+writes a row in the same transaction as its intake (`Outbox.enqueue`). `deliver_due`
+claims due rows one by one with a conditional UPDATE (a lease), so two workers never send
+the same message; a failed attempt is retried with capped exponential back-off. Status
+values: pending, sent, failed, geen_adres (no recipient configured: staff must forward
+the intake by hand). This module imports nothing from the intake store.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.intake.email_text import notification_body, notification_subject
-from bot.intake.models import outbox
+from bot.intake.models import intakes, outbox
 
 if TYPE_CHECKING:
     from bot.intake.mailer import Mailer
-    from bot.intake.store import IntakeStore
 
 log = logging.getLogger(__name__)
 
@@ -40,70 +40,12 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_BASE_S * 2**exponent, BACKOFF_CAP_S))
 
 
-def enqueue_notification(
-    conn: Connection,
-    intake_id: int,
-    record: dict[str, Any],
-    recipient: str | None,
-    now: datetime,
-) -> str:
-    """Queue the notification for an intake inside the caller's transaction; return status."""
-    status = "pending" if recipient else "geen_adres"
-    conn.execute(
-        insert(outbox).values(
-            intake_id=intake_id,
-            reference=record["reference"],
-            recipient=recipient,
-            subject=notification_subject(record),
-            body=notification_body(record),
-            status=status,
-            attempts=0,
-            next_attempt_at=now if recipient else None,
-            created_at=now,
-        )
-    )
-    return status
-
-
-def status_rows(engine: Engine, reference: str | None = None) -> list[dict[str, Any]]:
-    """Outbox rows without subject or body, newest first."""
-    columns = [
-        outbox.c.id, outbox.c.reference, outbox.c.recipient, outbox.c.status,
-        outbox.c.attempts, outbox.c.next_attempt_at, outbox.c.last_error,
-        outbox.c.created_at, outbox.c.sent_at,
-    ]
-    query = select(*columns).order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
-    if reference:
-        query = query.where(outbox.c.reference == reference)
-    with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return [
-        {
-            key: (value.isoformat() if isinstance(value, datetime) else value)
-            for key, value in row.items()
-        }
-        for row in rows
-    ]
-
-
 def _due_condition(now: datetime):
     return and_(
         outbox.c.status == "pending",
         outbox.c.next_attempt_at <= now,
         or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
     )
-
-
-def _claim(store: IntakeStore, row_id: int, now: datetime) -> str | None:
-    """Take the lease on one row; None when another worker was faster."""
-    token = secrets.token_hex(16)
-    with store.writer.begin() as conn:
-        claimed = conn.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, _due_condition(now))
-            .values(claim_token=token, claimed_until=now + timedelta(seconds=LEASE_S))
-        ).rowcount
-    return token if claimed == 1 else None
 
 
 def _error_text(exc: BaseException) -> str:
@@ -120,69 +62,150 @@ def _is_permanent(exc: BaseException) -> bool:
     return isinstance(code, int) and 500 <= code < 600
 
 
-def _finish(store: IntakeStore, row_id: int, token: str, values: dict[str, Any]) -> None:
-    with store.writer.begin() as conn:
+class Outbox:
+    """The notification e-mails of the intakes in one database (SQLite or PostgreSQL).
+
+    `engine` reads; `writer` is the same engine whose transactions take the write lock
+    up front (bot.intake.db.writer).
+    """
+
+    def __init__(self, engine: Engine, writer: Engine) -> None:
+        self.engine = engine
+        self.writer = writer
+
+    def enqueue(
+        self,
+        conn: Connection,
+        intake_id: int,
+        record: dict[str, Any],
+        recipient: str | None,
+        now: datetime,
+        staff_url: str,
+    ) -> str:
+        """Queue the notification for an intake inside the caller's transaction.
+
+        `staff_url` is the base URL of the staff pages (for the link in the message).
+        Returns the delivery status: "pending", or "geen_adres" without a recipient.
+        """
+        status = "pending" if recipient else "geen_adres"
         conn.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.claim_token == token)
-            .values(claim_token=None, claimed_until=None, **values)
+            insert(outbox).values(
+                intake_id=intake_id,
+                reference=record["reference"],
+                recipient=recipient,
+                subject=notification_subject(record),
+                body=notification_body(record, staff_url),
+                status=status,
+                attempts=0,
+                next_attempt_at=now if recipient else None,
+                created_at=now,
+            )
         )
+        return status
 
+    def status_rows(
+        self, reference: str | None = None, gemeente: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Outbox rows without subject or body, newest first.
 
-def deliver_due(
-    store: IntakeStore, mailer: Mailer, now: datetime | None = None, limit: int = 50
-) -> int:
-    """Send every due pending message (at most `limit`); return how many were sent."""
-    now = now or datetime.now(timezone.utc)
-    with store.engine.connect() as conn:
-        candidates = conn.execute(
-            select(outbox.c.id)
-            .where(_due_condition(now))
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        ).scalars().all()
+        `reference` keeps one intake's rows; `gemeente` only those of that municipality's
+        intakes (a staff account sees nothing else).
+        """
+        columns = [
+            outbox.c.id, outbox.c.reference, outbox.c.recipient, outbox.c.status,
+            outbox.c.attempts, outbox.c.next_attempt_at, outbox.c.last_error,
+            outbox.c.created_at, outbox.c.sent_at,
+        ]
+        query = select(*columns).order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
+        if reference:
+            query = query.where(outbox.c.reference == reference)
+        if gemeente:
+            query = query.where(
+                outbox.c.intake_id.in_(select(intakes.c.id).where(intakes.c.gemeente == gemeente))
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            {
+                key: (value.isoformat() if isinstance(value, datetime) else value)
+                for key, value in row.items()
+            }
+            for row in rows
+        ]
 
-    sent = 0
-    for row_id in candidates:
-        token = _claim(store, row_id, now)
-        if token is None:
-            continue
-        with store.engine.connect() as conn:
-            message = conn.execute(
-                select(outbox.c.recipient, outbox.c.subject, outbox.c.body, outbox.c.attempts)
-                .where(outbox.c.id == row_id)
-            ).one()
-        attempts = message.attempts + 1
-        try:
-            mailer.send(message.recipient, message.subject, message.body)
-        except (smtplib.SMTPException, OSError) as exc:  # TimeoutError is an OSError
-            error = _error_text(exc)
-            if _is_permanent(exc) or attempts >= MAX_ATTEMPTS:
-                values = {"status": "failed", "attempts": attempts, "last_error": error}
-            else:
-                values = {
-                    "attempts": attempts,
-                    "last_error": error,
-                    "next_attempt_at": now + backoff_delay(attempts),
-                }
-            _finish(store, row_id, token, values)
-            log.warning("outbox message %s not sent (attempt %s): %s", row_id, attempts, error)
-            continue
-        _finish(
-            store,
-            row_id,
-            token,
-            # The body duplicates the intake; drop it once it has been delivered.
-            {"status": "sent", "attempts": attempts, "sent_at": now, "last_error": None,
-             "body": ""},
-        )
-        sent += 1
-        log.info("outbox message %s sent", row_id)
-    return sent
+    def _claim(self, row_id: int, now: datetime) -> str | None:
+        """Take the lease on one row; None when another worker was faster."""
+        token = secrets.token_hex(16)
+        with self.writer.begin() as conn:
+            claimed = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, _due_condition(now))
+                .values(claim_token=token, claimed_until=now + timedelta(seconds=LEASE_S))
+            ).rowcount
+        return token if claimed == 1 else None
+
+    def _finish(self, row_id: int, token: str, values: dict[str, Any]) -> None:
+        with self.writer.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.claim_token == token)
+                .values(claim_token=None, claimed_until=None, **values)
+            )
+
+    def deliver_due(self, mailer: Mailer, now: datetime | None = None, limit: int = 50) -> int:
+        """Send every due pending message (at most `limit`); return how many were sent."""
+        now = now or datetime.now(timezone.utc)
+        with self.engine.connect() as conn:
+            candidates = conn.execute(
+                select(outbox.c.id)
+                .where(_due_condition(now))
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
+            ).scalars().all()
+
+        sent = 0
+        for row_id in candidates:
+            token = self._claim(row_id, now)
+            if token is None:
+                continue
+            with self.engine.connect() as conn:
+                message = conn.execute(
+                    select(outbox.c.recipient, outbox.c.subject, outbox.c.body,
+                           outbox.c.attempts)
+                    .where(outbox.c.id == row_id)
+                ).one()
+            attempts = message.attempts + 1
+            try:
+                mailer.send(message.recipient, message.subject, message.body)
+            except (smtplib.SMTPException, OSError) as exc:  # TimeoutError is an OSError
+                error = _error_text(exc)
+                if _is_permanent(exc) or attempts >= MAX_ATTEMPTS:
+                    values = {"status": "failed", "attempts": attempts, "last_error": error}
+                else:
+                    values = {
+                        "attempts": attempts,
+                        "last_error": error,
+                        "next_attempt_at": now + backoff_delay(attempts),
+                    }
+                self._finish(row_id, token, values)
+                log.warning("outbox message %s not sent (attempt %s): %s", row_id, attempts,
+                            error)
+                continue
+            self._finish(
+                row_id,
+                token,
+                # The body is kept small and without personal data, but there is no need
+                # to keep it once delivered.
+                {"status": "sent", "attempts": attempts, "sent_at": now, "last_error": None,
+                 "body": ""},
+            )
+            sent += 1
+            log.info("outbox message %s sent", row_id)
+        return sent
 
 
 async def run_outbox_worker(
-    store: IntakeStore, mailer: Mailer | None, interval_s: float = 15.0
+    outbox_: Outbox, mailer: Mailer | None, interval_s: float = 15.0
 ) -> None:
     """Deliver due messages every `interval_s` seconds until cancelled.
 
@@ -194,7 +217,7 @@ async def run_outbox_worker(
         return
     while True:
         try:
-            await asyncio.to_thread(deliver_due, store, mailer)
+            await asyncio.to_thread(outbox_.deliver_due, mailer)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep the worker alive; retry next round

@@ -1,45 +1,52 @@
-"""The intake store: the handover record a resident agreed to send (CONTRACT.md §6).
+"""The intake store: the handover record a resident agreed to send (docs/contract.md §6).
 
-`create_intake` validates the draft, gives it a unique reference and queues the
-notification e-mail in the same transaction; it returns only after the commit, so the
-resident is told a reference that really exists.
+`create_intake` validates the draft (bot/intake/draft.py), gives it a unique reference and
+queues the notification e-mail in the same transaction; it returns only after the commit,
+so the resident is told a reference that really exists.
+
+Every read and change can be limited to one municipality (`gemeente=`): a staff account
+of one municipality sees and changes only its intakes, and for it any other reference
+simply does not exist (KeyError / None, which the web layer answers with 404).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, distinct, insert, select, text, update
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import DBAPIError
 
-from bot.contact_validation import normalise_email, normalise_phone
-from bot.intake import outbox as outbox_queue
+from bot.contact_validation import normalise_email
+from bot.intake.access_log import AccessLog
 from bot.intake.db import ensure_schema, make_engine, writer
-from bot.intake.models import INTAKE_STATUSES, intakes, outbox
+from bot.intake.draft import IntakeDraft, InvalidDraft, MissingContact, validate_draft
+from bot.intake.models import intakes, outbox
+from bot.intake.outbox import Outbox
 from bot.intake.references import next_reference
-from bot.slugs import is_slug
+from bot.vocabulary import INTAKE_STATUSES, NIEUW
 
 log = logging.getLogger(__name__)
 
-CONTACT_PREFERENCES = ("telefoon", "email", "whatsapp")
-WIJKTEAM_CONTACT = ("ja", "nee", "onbekend")
-LIFE_DOMAINS = (
-    "wonen", "werk", "geld", "zorg", "jeugd", "onderwijs", "welzijn", "wmo", "mantelzorg",
-)
-# Allowed status changes: forward only, one step at a time.
-STATUS_TRANSITIONS = {"nieuw": "in_behandeling", "in_behandeling": "afgerond"}
+__all__ = [
+    "CONTRACT_FIELDS", "RECORD_FIELDS", "IntakeDraft", "IntakeStore", "IntakeStoreError",
+    "InvalidDraft", "MissingContact", "validate_draft",
+]
+
 _REFERENCE_YEAR_TZ = ZoneInfo("Europe/Amsterdam")
+# Who changed a status when the administrator's token (OCO_STAFF_TOKEN) was used.
+ADMINISTRATOR = "beheerder"
 
 CONTRACT_FIELDS = (
     "reference", "created_at", "gemeente", "channel", "name", "phone", "email",
     "contact_preference", "preferred_time", "life_domains", "summary", "wijkteam_contact",
     "urgent", "consent_at", "status",
 )
+# The API record: the contract fields plus the safety note and the last status change.
+RECORD_FIELDS = (*CONTRACT_FIELDS, "safety_note", "status_changed_at", "status_changed_by")
 
 
 class IntakeStoreError(RuntimeError):
@@ -50,97 +57,8 @@ class IntakeStoreError(RuntimeError):
     """
 
 
-@dataclass
-class IntakeDraft:
-    """What the intake form collected, before it is stored."""
-
-    gemeente: str
-    channel: str
-    name: str
-    phone: str | None
-    email: str | None
-    contact_preference: str
-    preferred_time: str | None
-    life_domains: list[str] = field(default_factory=list)
-    summary: str = ""
-    wijkteam_contact: str = "onbekend"
-    urgent: bool = False
-    consent_at: datetime | None = None
-    conversation_id: str | None = None
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _clean_text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
-def validate_draft(draft: IntakeDraft) -> dict[str, Any]:
-    """Check the contract rules and return normalised column values (ValueError if not)."""
-    gemeente = (_clean_text(draft.gemeente) or "").lower()
-    if not is_slug(gemeente):
-        raise ValueError("gemeente must be a slug such as 'dordrecht'")
-    channel = _clean_text(draft.channel)
-    if not channel:
-        raise ValueError("channel is required")
-    name = _clean_text(draft.name)
-    if not name:
-        raise ValueError("name is required")
-    if draft.contact_preference not in CONTACT_PREFERENCES:
-        raise ValueError(f"contact_preference must be one of {', '.join(CONTACT_PREFERENCES)}")
-
-    phone = None
-    if _clean_text(draft.phone):
-        phone = normalise_phone(draft.phone)
-        if phone is None:
-            raise ValueError("phone is not a valid phone number")
-    email = None
-    if _clean_text(draft.email):
-        email = normalise_email(draft.email)
-        if email is None:
-            raise ValueError("email is not a valid e-mail address")
-    if phone is None and email is None:
-        raise ValueError("at least one of phone and email is required")
-    if draft.contact_preference in ("telefoon", "whatsapp") and phone is None:
-        raise ValueError(f"contact_preference {draft.contact_preference} needs a phone number")
-    if draft.contact_preference == "email" and email is None:
-        raise ValueError("contact_preference email needs an e-mail address")
-
-    domains = list(dict.fromkeys(draft.life_domains or []))
-    unknown = [d for d in domains if d not in LIFE_DOMAINS]
-    if unknown:
-        raise ValueError(f"unknown life_domains: {', '.join(sorted(unknown))}")
-    summary = _clean_text(draft.summary)
-    if not summary:
-        raise ValueError("summary is required")
-    if draft.wijkteam_contact not in WIJKTEAM_CONTACT:
-        raise ValueError(f"wijkteam_contact must be one of {', '.join(WIJKTEAM_CONTACT)}")
-    if not isinstance(draft.urgent, bool):
-        raise ValueError("urgent must be a boolean")
-    consent_at = draft.consent_at
-    if not isinstance(consent_at, datetime) or consent_at.tzinfo is None:
-        raise ValueError("consent_at must be a time-zone aware datetime")
-
-    return {
-        "gemeente": gemeente,
-        "channel": channel,
-        "name": name,
-        "phone": phone,
-        "email": email,
-        "contact_preference": draft.contact_preference,
-        "preferred_time": _clean_text(draft.preferred_time),
-        "life_domains": domains,
-        "summary": summary,
-        "wijkteam_contact": draft.wijkteam_contact,
-        "urgent": draft.urgent,
-        "consent_at": consent_at.astimezone(timezone.utc),
-        "conversation_id": _clean_text(draft.conversation_id),
-    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -149,9 +67,10 @@ def _iso(value: datetime | None) -> str | None:
 
 def _record(row: Row) -> dict[str, Any]:
     data = row._mapping
-    record = {name: data[name] for name in CONTRACT_FIELDS}
+    record = {name: data[name] for name in RECORD_FIELDS}
     record["created_at"] = _iso(data["created_at"])
     record["consent_at"] = _iso(data["consent_at"])
+    record["status_changed_at"] = _iso(data["status_changed_at"])
     record["life_domains"] = list(data["life_domains"] or [])
     record["urgent"] = bool(data["urgent"])
     record["conversation_id"] = data["conversation_id"]
@@ -160,12 +79,24 @@ def _record(row: Row) -> dict[str, Any]:
 
 
 class IntakeStore:
-    """Intakes and their notification outbox in one SQL database (SQLite or PostgreSQL)."""
+    """Intakes, their notification outbox and the access log in one SQL database.
 
-    def __init__(self, database_url: str) -> None:
+    `database_url`: SQLite or PostgreSQL. `staff_url`: the public base URL of the web
+    app for the link in the notification e-mail; by default OCO_PUBLIC_URL, read once
+    here. Opening a store brings the schema to the newest migration.
+    """
+
+    def __init__(self, database_url: str, staff_url: str | None = None) -> None:
+        if staff_url is None:
+            from bot.settings import load_settings
+
+            staff_url = load_settings().public_url
+        self.staff_url = staff_url
         self.engine: Engine = make_engine(database_url)
         self.writer: Engine = writer(self.engine)
         ensure_schema(self.engine)
+        self.outbox = Outbox(self.engine, self.writer)
+        self.access_log = AccessLog(self.engine, self.writer)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -173,7 +104,11 @@ class IntakeStore:
     # --- creating -------------------------------------------------------------------
 
     def create_intake(self, draft: IntakeDraft, notify_to: str | None) -> dict[str, Any]:
-        """Validate, store and queue the notification; return the committed record."""
+        """Validate, store and queue the notification; return the committed record.
+
+        Raises MissingContact / InvalidDraft (both ValueError) for a draft that breaks
+        the contract, IntakeStoreError when the database fails.
+        """
         values = validate_draft(draft)
         recipient = normalise_email(notify_to) if notify_to else None
         if notify_to and recipient is None:
@@ -182,13 +117,13 @@ class IntakeStore:
         try:
             with self.writer.begin() as conn:
                 reference = next_reference(conn, now.astimezone(_REFERENCE_YEAR_TZ).year)
-                values.update(reference=reference, created_at=now, status="nieuw")
+                values.update(reference=reference, created_at=now, status=NIEUW)
                 result = conn.execute(insert(intakes).values(**values))
                 intake_id = result.inserted_primary_key[0]
                 row = conn.execute(self._select().where(intakes.c.id == intake_id)).one()
                 record = _record(row)
-                record["delivery"] = outbox_queue.enqueue_notification(
-                    conn, intake_id, record, recipient, now
+                record["delivery"] = self.outbox.enqueue(
+                    conn, intake_id, record, recipient, now, self.staff_url
                 )
         except DBAPIError as exc:
             raise IntakeStoreError(f"intake not stored: {type(exc.orig).__name__}") from None
@@ -207,59 +142,87 @@ class IntakeStore:
         )
 
     def list_intakes(
-        self, gemeente: str | None = None, status: str | None = None
+        self,
+        gemeente: str | None = None,
+        status: str | None = None,
+        urgent: bool | None = None,
     ) -> list[dict[str, Any]]:
-        """Intakes, newest first, optionally filtered by gemeente and/or status."""
+        """Intakes, newest first, optionally only one gemeente, one status, (not) urgent."""
         query = self._select().order_by(intakes.c.created_at.desc(), intakes.c.id.desc())
         if gemeente:
             query = query.where(intakes.c.gemeente == gemeente)
         if status:
             query = query.where(intakes.c.status == status)
+        if urgent is not None:
+            query = query.where(intakes.c.urgent == urgent)
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(query)]
 
-    def get_intake(self, reference: str) -> dict[str, Any] | None:
+    def get_intake(self, reference: str, gemeente: str | None = None) -> dict[str, Any] | None:
+        """One intake, or None (also when it belongs to another gemeente than `gemeente`)."""
+        query = self._select().where(intakes.c.reference == reference)
+        if gemeente:
+            query = query.where(intakes.c.gemeente == gemeente)
         with self.engine.connect() as conn:
-            row = conn.execute(self._select().where(intakes.c.reference == reference)).first()
+            row = conn.execute(query).first()
         return _record(row) if row is not None else None
+
+    def gemeenten(self) -> list[str]:
+        """The municipalities that have intakes (for the staff filter), sorted."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(distinct(intakes.c.gemeente))).scalars().all()
+        return sorted(rows)
 
     # --- changing -------------------------------------------------------------------
 
-    def update_status(self, reference: str, status: str) -> dict[str, Any]:
-        """Move an intake one step forward (nieuw -> in_behandeling -> afgerond).
+    def update_status(
+        self,
+        reference: str,
+        status: str,
+        changed_by: str = ADMINISTRATOR,
+        gemeente: str | None = None,
+    ) -> dict[str, Any]:
+        """Set the status (nieuw, in_behandeling or afgerond) and note who and when.
 
-        Raises KeyError for an unknown reference and ValueError for any other change.
+        Staff may set any of the three (also back, e.g. to reopen an intake). Setting the
+        status it already has changes nothing. Raises ValueError for an unknown status
+        and KeyError for an unknown reference (or one of another gemeente than
+        `gemeente`).
         """
         if status not in INTAKE_STATUSES:
             raise ValueError(f"unknown status {status!r}")
+        condition = [intakes.c.reference == reference]
+        if gemeente:
+            condition.append(intakes.c.gemeente == gemeente)
         with self.writer.begin() as conn:
-            current = conn.execute(
-                select(intakes.c.status).where(intakes.c.reference == reference)
-            ).scalar_one_or_none()
+            current = conn.execute(select(intakes.c.status).where(*condition)).scalar_one_or_none()
             if current is None:
                 raise KeyError(reference)
-            if STATUS_TRANSITIONS.get(current) != status:
-                raise ValueError(f"status change {current} -> {status} is not allowed")
-            conn.execute(
-                update(intakes)
-                .where(intakes.c.reference == reference, intakes.c.status == current)
-                .values(status=status, updated_at=utcnow())
-            )
-        log.info("intake %s status -> %s", reference, status)
+            if current != status:
+                now = utcnow()
+                conn.execute(
+                    update(intakes)
+                    .where(*condition)
+                    .values(status=status, updated_at=now, status_changed_at=now,
+                            status_changed_by=changed_by)
+                )
+        if current != status:
+            log.info("intake %s status %s -> %s", reference, current, status)
         record = self.get_intake(reference)
         assert record is not None
         return record
 
-    def delete_intake(self, reference: str) -> str | None:
+    def delete_intake(self, reference: str, gemeente: str | None = None) -> str | None:
         """Delete the intake and its outbox rows; return its conversation_id (may be None).
 
-        Raises KeyError when there is no intake with this reference.
+        Raises KeyError when there is no intake with this reference (in `gemeente`).
         """
+        condition = [intakes.c.reference == reference]
+        if gemeente:
+            condition.append(intakes.c.gemeente == gemeente)
         with self.writer.begin() as conn:
             row = conn.execute(
-                select(intakes.c.id, intakes.c.conversation_id).where(
-                    intakes.c.reference == reference
-                )
+                select(intakes.c.id, intakes.c.conversation_id).where(*condition)
             ).first()
             if row is None:
                 raise KeyError(reference)
@@ -292,6 +255,8 @@ class IntakeStore:
             return False
         return True
 
-    def outbox_status(self, reference: str | None = None) -> list[dict[str, Any]]:
+    def outbox_status(
+        self, reference: str | None = None, gemeente: str | None = None
+    ) -> list[dict[str, Any]]:
         """Delivery status of notifications, newest first (never the message bodies)."""
-        return outbox_queue.status_rows(self.engine, reference)
+        return self.outbox.status_rows(reference, gemeente)

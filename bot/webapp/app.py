@@ -68,7 +68,7 @@ def _register_lifecycle(app: Sanic) -> None:
     async def _start_outbox(app: Sanic, _loop: Any) -> None:
         mailer = mailer_from_settings(app.ctx.settings)
         app.ctx.outbox_task = asyncio.create_task(
-            run_outbox_worker(app.ctx.intake_store, mailer), name="oco-outbox-worker"
+            run_outbox_worker(app.ctx.intake_store.outbox, mailer), name="oco-outbox-worker"
         )
 
     @app.before_server_stop

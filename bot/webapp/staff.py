@@ -28,7 +28,6 @@ import aiohttp
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, json, redirect
 
-from bot.intake.store import STATUS_TRANSITIONS
 from bot.staff_auth import staff_token_ok
 from bot.webapp.chat_proxy import (
     CHANNEL,
@@ -48,6 +47,7 @@ TEST_SENDER_PREFIX = "stafftest-"
 TRACKER_TIMEOUT_SECONDS = 10.0
 
 bp = Blueprint("staff", url_prefix="/staff")
+STATUS_TRANSITIONS = {"nieuw": "in_behandeling", "in_behandeling": "afgerond"}
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
