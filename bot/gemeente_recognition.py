@@ -4,8 +4,11 @@
 Names, aliases, misspellings and villages come from data/gemeenten_nl.yml. Exact names are
 found anywhere in a sentence; names that are also ordinary words ("buren", "best") need a
 signal word before them ("in Buren", "gemeente Best") unless the text is a bare answer to
-the municipality question. Misspellings are matched with rapidfuzz, only for longer words
-and only where a municipality is expected, so short everyday words never give false hits.
+the municipality question. Misspellings are matched with rapidfuzz, only for longer words,
+only where a municipality is expected, with the same first letter, and never when the typed
+word is a common Dutch word (``wordfreq``: "bellen" is no misspelling of Beilen). A
+municipality the website sent (``metadata_gemeente``) is only overridden by an exact name
+after a cue about where the resident lives ("ik woon in Zwijndrecht"), see issue 10.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import lru_cache
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from bot.catalogue import load_catalogue
 from bot.life_domains import normalise_text, tokenise
@@ -23,6 +27,14 @@ from bot.paths import DATA_DIR
 
 GEMEENTEN_FILE = DATA_DIR / "gemeenten_nl.yml"
 FUZZY_MIN_LENGTH = 5  # shorter queries must match exactly
+FUZZY_TWO_EDITS_MIN_LENGTH = 10  # two typing mistakes only in long names
+# A typed word at least this frequent in Dutch (Zipf scale: 3 = once per million words) is an
+# ordinary word, never a misspelled place: "bellen" (4.9), "middag" (4.5), "buiten" (5.1).
+# Misspellings of names are rare: "dortrecht", "almera", "zierikze" are all below 2.
+COMMON_WORD_ZIPF = 3.0
+# Words right before the cue word that say where the resident lives ("ik woon in ...").
+_RESIDENCE_VERBS = frozenset({"woon", "wonen", "woont", "woonde", "wonend", "woonachtig", "verhuisd", "wij", "ik"})
+_RESIDENCE_CUES = frozenset({"gemeente", "woonplaats"})
 _ARTICLES = frozenset({"de", "het", "den", "s"})
 
 
@@ -135,12 +147,28 @@ def _is_bare(words: list[str], start: int, end: int, index: _Index) -> bool:
     return all(w in index.filler_words for w in words[:start] + words[end:])
 
 
+def is_common_word(query: str) -> bool:
+    """True when ``query`` (normalised) is an ordinary Dutch word or phrase, per ``wordfreq``.
+
+    A phrase counts as common when each of its words is ("de bild" is not: "bild" is rare).
+    """
+    parts = query.split()
+    return bool(parts) and all(zipf_frequency(part, "nl") >= COMMON_WORD_ZIPF for part in parts)
+
+
 def _fuzzy(query: str, index: _Index, include_ambiguous: bool) -> _Entry | None:
-    """The single closest name within a small edit distance, or None when unclear."""
-    if len(query) < FUZZY_MIN_LENGTH:
+    """The single closest name within a small edit distance, or None when unclear.
+
+    Strict: at least FUZZY_MIN_LENGTH letters, one edit (two from FUZZY_TWO_EDITS_MIN_LENGTH),
+    the same first letter, and never for a common Dutch word.
+    """
+    if len(query) < FUZZY_MIN_LENGTH or is_common_word(query):
         return None
-    max_distance = 1 if len(query) < 8 else 2
-    keys = [k for k, e in index.entries.items() if include_ambiguous or not e.ambiguous]
+    max_distance = 1 if len(query) < FUZZY_TWO_EDITS_MIN_LENGTH else 2
+    keys = [
+        k for k, e in index.entries.items()
+        if (include_ambiguous or not e.ambiguous) and k[:1] == query[:1]
+    ]
     best = process.extract(query, keys, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None)
     if not best:
         return None
@@ -173,24 +201,32 @@ def _core(words: list[str], index: _Index) -> list[str]:
     return words[first : last + 1]
 
 
-def recognise_gemeente(text: str, expecting_answer: bool = False) -> GemeenteMatch | None:
-    """The municipality named in `text`, or None.
+def _has_residence_cue(words: list[str], start: int, index: _Index) -> bool:
+    """A cue that says the resident lives there: "ik woon in X", "gemeente X", "woonplaats X"."""
+    if start == 0:
+        return False
+    if words[start - 1] in _RESIDENCE_CUES:
+        return True
+    return words[start - 1] in index.cue_words and any(
+        w in _RESIDENCE_VERBS and w not in ("ik", "wij") for w in words[max(0, start - 4) : start - 1]
+    )
 
-    `expecting_answer`: the bot just asked for the municipality, so a bare name, an
-    ambiguous name ("Best") or a misspelling ("Dortrecht") counts as the answer.
-    """
+
+def _recognise(text: str, expecting_answer: bool) -> tuple[_Entry, bool] | None:
+    """The entry found and whether it was an exact name after a residence cue."""
     index = _index()
     words = tokenise(text)
     if not words:
         return None
-    cued, plain = [], []
+    cued: list[tuple[_Entry, bool]] = []
+    plain: list[tuple[_Entry, bool]] = []
     for start, end, entry in _exact_spans(words, index):
         if _has_cue(words, start, index):
-            cued.append(entry)
+            cued.append((entry, _has_residence_cue(words, start, index)))
         elif not entry.ambiguous or (expecting_answer and _is_bare(words, start, end, index)):
-            plain.append(entry)
+            plain.append((entry, False))
     if cued or plain:
-        return _match((cued or plain)[0])
+        return (cued or plain)[0]
 
     # Misspellings: right after a signal word ("ik woon in Dortrecht") ...
     for position, word in enumerate(words[:-1]):
@@ -198,12 +234,35 @@ def recognise_gemeente(text: str, expecting_answer: bool = False) -> GemeenteMat
             for query in _queries_after(words, position + 1, index):
                 entry = _fuzzy(query, index, include_ambiguous=True)
                 if entry is not None:
-                    return _match(entry)
+                    return entry, False
     # ... or as the whole answer to the municipality question.
     if expecting_answer:
         core = _core(words, index)
         if 0 < len(core) <= index.max_words:
             entry = _fuzzy(" ".join(core), index, include_ambiguous=True)
             if entry is not None:
-                return _match(entry)
+                return entry, False
     return None
+
+
+def recognise_gemeente(
+    text: str, expecting_answer: bool = False, metadata_gemeente: str | None = None
+) -> GemeenteMatch | None:
+    """The municipality named in `text`, or None.
+
+    `expecting_answer`: the bot just asked for the municipality, so a bare name, an
+    ambiguous name ("Best") or a misspelling ("Dortrecht") counts as the answer.
+    `metadata_gemeente`: the slug the website sent (CONTRACT §3), if any. A different
+    municipality is then only returned for an exact name after a cue about where the
+    resident lives ("ik woon in Zwijndrecht", "gemeente Zwijndrecht"); a misspelling, a
+    bare word or a place merely mentioned ("ik werk in Breda") never overrides it (issue 10:
+    "bellen" overrode Dordrecht as the village Beilen). A form of "wonen" before the cue is
+    all that is checked, so "mijn zus woont in Breda" still counts.
+    """
+    found = _recognise(text, expecting_answer)
+    if found is None:
+        return None
+    entry, residence = found
+    if metadata_gemeente and entry.slug != metadata_gemeente and not residence:
+        return None
+    return _match(entry)

@@ -1,0 +1,79 @@
+"""Word lists for the answer readers (data/answer_words.yml) and small text helpers.
+
+All comparisons use ``bot.life_domains.normalise_text``: lower case, accents removed,
+apostrophes dropped, other punctuation as spaces.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from bot.life_domains import normalise_text
+from bot.paths import DATA_DIR
+
+ANSWER_WORDS_FILE = DATA_DIR / "answer_words.yml"
+
+__all__ = [
+    "ANSWER_WORDS_FILE",
+    "dutch_stop_words",
+    "has_phrase",
+    "normalise_text",
+    "phrase_pattern",
+    "words",
+]
+
+
+@lru_cache(maxsize=1)
+def words() -> dict[str, Any]:
+    """The parsed data/answer_words.yml."""
+    with ANSWER_WORDS_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=1)
+def dutch_stop_words() -> frozenset[str]:
+    """spaCy's Dutch stop words (``spacy.lang.nl.stop_words.STOP_WORDS``), normalised.
+
+    The module file is read directly, so spaCy (and the TensorFlow it may pull in) is not
+    imported: these helpers stay fast in plain unit tests. Empty when spaCy is missing.
+    """
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "nl" / "stop_words.py"
+    if not path.exists():
+        return frozenset()
+    module_spec = importlib.util.spec_from_file_location("_oco_nl_stop_words", path)
+    if module_spec is None or module_spec.loader is None:
+        return frozenset()
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return frozenset(normalise_text(word) for word in module.STOP_WORDS if normalise_text(word))
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One regex matching any of ``phrases`` as whole words in normalised text, longest first."""
+    return _phrase_pattern(tuple(phrases))
+
+
+@lru_cache(maxsize=256)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    normalised = sorted({normalise_text(p) for p in phrases if normalise_text(p)}, key=len, reverse=True)
+    if not normalised:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in normalised) + r")(?!\w)")
+
+
+def has_phrase(folded: str, phrases: Iterable[str]) -> bool:
+    """True when normalised text ``folded`` holds one of ``phrases`` as whole words."""
+    return bool(phrase_pattern(tuple(phrases)).search(folded))
+
+
+def normalised_set(values: Iterable[Any]) -> frozenset[str]:
+    return frozenset(normalise_text(str(v)) for v in values if normalise_text(str(v)))
