@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,7 +17,7 @@ from actions.common import (
     CLARIFICATION_SLOTS,
     SKIPPED,
     UNKNOWN_GEMEENTE,
-    entity_values,
+    gemeente_display_name,
     gemeente_from_message,
     gemeente_slots,
     known_gemeente,
@@ -26,11 +26,13 @@ from actions.common import (
     municipality,
     reset_slots,
 )
-from actions.gemeente import GemeenteSlotMixin, register_invalid, say_not_served
-from bot.answers import interpret, options
-from bot.life_domains import LIFE_DOMAINS, detect_life_domains, life_domain_label
+from actions.forms import OcoFormValidationAction
+from actions.gemeente import GemeenteSlotMixin, say_not_served
+from bot.answers import interpret
+from bot.dialogue.questions import button_title, question_for
+from bot.life_domains import detect_life_domains, life_domain_label, life_domain_values
 from bot.routing import Clarification, route
-from bot.urgency import is_urgent
+from bot.urgency import detect_urgency, is_urgent
 
 CLARIFY_ATTEMPTS = 2
 MAX_QUESTIONS = 5
@@ -55,7 +57,7 @@ def domains_in_message(tracker: Tracker, text: str) -> list[str]:
     found = list(lexicon)
     for entity in tracker.latest_message.get("entities") or []:
         value = entity.get("value")
-        if entity.get("entity") != "life_domain" or value not in LIFE_DOMAINS or value in found:
+        if entity.get("entity") != "life_domain" or value not in life_domain_values() or value in found:
             continue
         start, end = entity.get("start"), entity.get("end")
         surface = text[start:end] if text and isinstance(start, int) and isinstance(end, int) else ""
@@ -103,13 +105,46 @@ class ActionStartClarification(Action):
             events += [SlotSet(k, v) for k, v in meeting_or_complaint_slots("klacht").items()]
         if text and is_urgent(text):
             events.append(SlotSet("urgent", True))
-        if not known_gemeente(tracker):
+        slug = known_gemeente(tracker)
+        if not slug:
             slug = gemeente_from_message(tracker, expecting_answer=False)
             if slug:
                 events += gemeente_slots(slug)
+        urgency = detect_urgency(text) if text else None
+        if urgency:
+            return events + urgent_answer(dispatcher, tracker, urgency.kinds, slug)
         events += keep_to_five_questions(events, tracker)
         dispatcher.utter_message(response="utter_clarify_intro")
         return events
+
+
+def urgent_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kinds: list[str], slug: str | None
+) -> list[EventType]:
+    """An urgent situation (not a crisis): what to do now first, then the offer of a callback.
+
+    No clarification questions: the resident needs a way forward today. Local numbers come
+    only from the catalogue (the route's organisations); the texts say how to find the rest.
+    Ends with ``utter_urgent_callback_offer`` as the next action, so a typed "ja" is a request
+    for a callback (data/rules.yml).
+    """
+    name = gemeente_display_name(slug)
+    for kind in kinds:
+        dispatcher.utter_message(response=f"utter_urgent_{kind}", gemeente_naam=name)
+    entry = municipality(slug)
+    if entry is not None:
+        advice = route(entry, clarification_from(tracker))
+        for organisation in advice.organisations:
+            dispatcher.utter_message(
+                response="utter_route_organisation", organisatie=organisation.naam,
+                omschrijving=organisation.omschrijving, contact=organisation.contact_line(),
+            )
+    known = list(tracker.get_slot("urgency_kinds") or [])
+    return [
+        SlotSet("urgent", True),
+        SlotSet("urgency_kinds", known + [kind for kind in kinds if kind not in known]),
+        FollowupAction("utter_urgent_callback_offer"),
+    ]
 
 
 def keep_to_five_questions(events: list[EventType], tracker: Tracker) -> list[EventType]:
@@ -144,43 +179,31 @@ class ActionAskDomainsConfirmed(Action):
         domains = tracker.get_slot("life_domains") or []
         if domains:
             labels = ", ".join(life_domain_label(value).lower() for value in domains)
-            dispatcher.utter_message(
-                text=f"Ik begrijp dat uw vraag gaat over: {labels}. Klopt dat?",
-                buttons=[
-                    {"title": "Ja, dat klopt", "payload": "/affirm"},
-                    {"title": "Nee, iets anders", "payload": "/deny"},
-                    {"title": "Sla over", "payload": "/skip"},
-                ],
-            )
+            dispatcher.utter_message(response="utter_ask_domains_confirmed", life_domain_labels=labels)
             return []
         buttons = [
             {"title": life_domain_label(value), "payload": f'/inform{{"life_domain": "{value}"}}'}
-            for value in LIFE_DOMAINS
+            for value in life_domain_values()
         ]
-        buttons.append({"title": "Sla over", "payload": "/skip"})
-        dispatcher.utter_message(
-            text="Waar gaat uw vraag vooral over? Kies wat het beste past, of typ het.",
-            buttons=buttons,
-        )
+        buttons.append({"title": button_title("skip"), "payload": "/skip"})
+        dispatcher.utter_message(response="utter_ask_domains_pick", buttons=buttons)
         return []
 
 
-class ValidateClarifyForm(GemeenteSlotMixin, FormValidationAction):
+class ValidateClarifyForm(GemeenteSlotMixin, OcoFormValidationAction):
+    """The clarification questions: answers read by the table in data/questions.yml."""
+
     def name(self) -> str:
         return "validate_clarify_form"
 
-    async def validate_situation(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-        domain: DomainDict,
+    async def accept_situation(
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = latest_text(tracker)
-        if latest_intent(tracker) == "skip" or not text:
-            return {"situation": SKIPPED}
-        result: Dict[str, Any] = {"situation": text[:2000]}
-        domains = domains_in_message(tracker, text)
+        result: Dict[str, Any] = {"situation": value[:2000]}
+        domains = domains_in_message(tracker, value)
         if domains:
             result["life_domains"] = merge(tracker.get_slot("life_domains"), domains)
-        if is_urgent(text):
+        if is_urgent(value):
             result["urgent"] = True
         return result
 
@@ -199,84 +222,31 @@ class ValidateClarifyForm(GemeenteSlotMixin, FormValidationAction):
             if len(domains) >= 2 and not tracker.get_slot("complexity"):
                 result["complexity"] = "meervoudig"
             return result
-        if intent == "skip":
+        question = question_for(self.form_name(), "domains_confirmed")
+        reading = self.reading(question, tracker)
+        if reading.skip:
             return {"domains_confirmed": SKIPPED, "invalid_attempts": 0}
-        answer = "ja" if intent == "affirm" else "nee" if intent == "deny" else None
-        answer = answer or interpret("yes_no", text)
+        answer = reading.value if reading.understood else None
         if answer == "ja" and current:
             return {"domains_confirmed": "ja", "invalid_attempts": 0}
         if answer == "nee" and current:
             # Not what we thought: ask again with every domain as a button.
             return {"domains_confirmed": None, "life_domains": None, "invalid_attempts": 0}
-        return register_invalid(
-            dispatcher, tracker, "domains_confirmed", "utter_not_understood_answer",
-            CLARIFY_ATTEMPTS, {"domains_confirmed": SKIPPED},
-        )
+        return self.not_understood(question, dispatcher, tracker, domain)
 
-    async def validate_complexity(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-        domain: DomainDict,
+    async def accept_complexity(
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        chosen = entity_values(tracker, "complexity")
-        if chosen and chosen[0] in ("enkelvoudig", "meervoudig"):
-            return {"complexity": chosen[0], "invalid_attempts": 0}
-        if latest_intent(tracker) == "skip":
-            return {"complexity": "onbekend", "invalid_attempts": 0}
-        text = latest_text(tracker)
-        answer = interpret("complexity", text)
-        new_domains = domains_in_message(tracker, text)
-        if answer is None and new_domains:
-            # "en ik heb ook schulden": more is going on.
-            answer = "meervoudig"
-        if answer:
-            result: Dict[str, Any] = {"complexity": answer, "invalid_attempts": 0}
-            if new_domains:
-                result["life_domains"] = merge(tracker.get_slot("life_domains"), new_domains)
-            return result
-        return register_invalid(
-            dispatcher, tracker, "complexity", "utter_not_understood_answer",
-            CLARIFY_ATTEMPTS, {"complexity": "onbekend"},
-        )
+        result: Dict[str, Any] = {"complexity": value}
+        new_domains = domains_in_message(tracker, latest_text(tracker))
+        if new_domains:
+            result["life_domains"] = merge(tracker.get_slot("life_domains"), new_domains)
+        return result
 
-    async def validate_wijkteam_contact(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-        domain: DomainDict,
+    async def accept_meeting_or_complaint(
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        answer = button_or_typed_answer(
-            tracker, "wijkteam_contact", "yes_no", {"affirm": "ja", "deny": "nee", "skip": "onbekend"}
-        )
-        if answer:
-            return {"wijkteam_contact": answer, "invalid_attempts": 0}
-        return register_invalid(
-            dispatcher, tracker, "wijkteam_contact", "utter_not_understood_answer",
-            CLARIFY_ATTEMPTS, {"wijkteam_contact": "onbekend"},
-        )
-
-    async def validate_meeting_or_complaint(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[str, Any]:
-        answer = button_or_typed_answer(
-            tracker, "meeting_or_complaint", "meeting_or_complaint",
-            {MEETING_INTENT: "gesprek", COMPLAINT_INTENT: "klacht", "deny": "geen", "skip": "geen"},
-        )
-        if answer:
-            return {**meeting_or_complaint_slots(answer), "invalid_attempts": 0}
-        return register_invalid(
-            dispatcher, tracker, "meeting_or_complaint", "utter_not_understood_answer",
-            CLARIFY_ATTEMPTS, meeting_or_complaint_slots("geen"),
-        )
-
-
-def button_or_typed_answer(
-    tracker: Tracker, entity: str, question: str, by_intent: dict[str, str]
-) -> str | None:
-    """The answer to a button question: the button's entity, the intent, or typed words."""
-    allowed = set(options(question))
-    chosen = [value for value in entity_values(tracker, entity) if value in allowed]
-    if chosen:
-        return chosen[0]
-    return by_intent.get(latest_intent(tracker)) or interpret(question, latest_text(tracker))
+        return meeting_or_complaint_slots(value)
 
 
 def asks_for_independent_help(situation: str | None) -> bool | None:
@@ -312,13 +282,14 @@ def give_route(dispatcher: CollectingDispatcher, tracker: Tracker, slug: str | N
         say_not_served(dispatcher, slug)
         return [SlotSet("route_kind", "niet_bediend")]
     advice = route(entry, clarification_from(tracker))
-    dispatcher.utter_message(text=advice.reason)
+    dispatcher.utter_message(response="utter_route_reason", reden=advice.reason)
     for organisation in advice.organisations:
         dispatcher.utter_message(
-            text=f"{organisation.naam}: {organisation.omschrijving}\n{organisation.contact_line()}"
+            response="utter_route_organisation", organisatie=organisation.naam,
+            omschrijving=organisation.omschrijving, contact=organisation.contact_line(),
         )
     if advice.oco_note:
-        dispatcher.utter_message(text=advice.oco_note)
+        dispatcher.utter_message(response="utter_route_oco_note", opmerking=advice.oco_note)
     dispatcher.utter_message(
         response="utter_route_offer_oco" if advice.kind == "oco" else "utter_route_offer_other"
     )

@@ -137,6 +137,7 @@ CLARIFICATION_SLOTS = (
     "meeting_or_complaint", "upcoming_meeting", "complaint", "route_kind", "invalid_attempts",
 )
 INTAKE_SLOTS = (
-    "contact_name", "contact_preference", "contact_phone", "contact_email", "preferred_time",
-    "intake_decision", "edit_field", "invalid_attempts",
+    "consent", "consent_at", "intake_story", "story_known", "story_override", "story_edit",
+    "contact_name", "contact_preference", "contact_phone", "contact_email", "safe_to_contact",
+    "safe_message", "preferred_time", "intake_decision", "edit_field", "intake_gave_up", "invalid_attempts",
 )

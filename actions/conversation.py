@@ -20,16 +20,10 @@ from actions.common import (
     settings,
 )
 from actions.gemeente import give_contact_details
-from bot.safety import detect_crisis
+from bot.safety import crisis_response_names, detect_crisis
 
 # Slots that survive a new session (after an hour of silence). Personal data never does.
 CARRIED_OVER = ("gemeente", "gemeente_naam")
-# Which response answers which kind of crisis, most urgent first.
-CRISIS_RESPONSES = {
-    "acute_danger": "utter_crisis_danger",
-    "suicide": "utter_crisis_suicide",
-    "domestic_violence": "utter_crisis_violence",
-}
 # Short reactions inside a form, where the full greeting would interrupt the questions.
 IN_FORM_RESPONSES = {"greet": ["utter_hello_short"], "thank": ["utter_welcome_short"]}
 
@@ -118,7 +112,12 @@ class ActionHandleFallback(Action):
 
 
 class ActionCrisisResponse(Action):
-    """Safety first: the right emergency number at once, then all of them."""
+    """Safety first: the right emergency numbers at once, by category (bot/safety.py).
+
+    The kinds are remembered for the rest of the conversation (slot ``crisis_kinds``), so a
+    later handover is marked urgent, tells the worker which numbers were shown, and asks
+    whether contact is safe after a signal of violence or abuse.
+    """
 
     def name(self) -> str:
         return "action_crisis_response"
@@ -126,16 +125,15 @@ class ActionCrisisResponse(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        kinds = tracker.latest_message.get("crisis_kinds")
+        kinds = list(tracker.latest_message.get("crisis_kinds") or [])
         if not kinds:
             signal = detect_crisis(tracker.latest_message.get("text") or "")
             kinds = list(signal.kinds) if signal else []
-        for kind in kinds:
-            response = CRISIS_RESPONSES.get(kind)
-            if response:
-                dispatcher.utter_message(response=response)
-        dispatcher.utter_message(response="utter_crisis_all_numbers")
-        return [SlotSet("urgent", True)]
+        for response in crisis_response_names(kinds):
+            dispatcher.utter_message(response=response)
+        known = list(tracker.get_slot("crisis_kinds") or [])
+        remembered = known + [kind for kind in kinds if kind not in known]
+        return [SlotSet("urgent", True), SlotSet("crisis_kinds", remembered)]
 
 
 class ActionHandleInform(Action):

@@ -21,6 +21,7 @@ from actions.common import (
     municipality,
     served_gemeenten_text,
 )
+from bot.dialogue.questions import button_title
 from bot.gemeente_recognition import recognise_gemeente
 
 OTHER_GEMEENTE = "anders"
@@ -107,10 +108,9 @@ class ActionAskGemeente(Action):
             {"title": entry.naam, "payload": f'/inform{{"gemeente": "{entry.slug}"}}'}
             for entry in catalogue()
         ]
-        buttons.append(
-            {"title": "Een andere gemeente", "payload": f'/inform{{"gemeente": "{OTHER_GEMEENTE}"}}'}
-        )
-        dispatcher.utter_message(text="In welke gemeente woont u?", buttons=buttons)
+        other = {"title": button_title("other_gemeente"), "payload": f'/inform{{"gemeente": "{OTHER_GEMEENTE}"}}'}
+        buttons.append(other)
+        dispatcher.utter_message(response="utter_ask_gemeente", buttons=buttons)
         return []
 
 
@@ -136,7 +136,8 @@ def give_contact_details(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return
     dispatcher.utter_message(response="utter_contact_intro", gemeente_naam=entry.naam)
     for provider in entry.oco:
-        dispatcher.utter_message(text=f"{provider.naam}. {provider.contact_line()}")
+        dispatcher.utter_message(response="utter_contact_provider", organisatie=provider.naam,
+                                 contact=provider.contact_line())
     if entry.oco_by_phone is None:
         dispatcher.utter_message(response="utter_contact_unknown", organisatie=entry.oco[0].naam)
     else:

@@ -53,3 +53,12 @@ def normalise_email(text: str | None) -> str | None:
             continue
         return result.normalized.lower()
     return None
+
+
+def display_phone(e164: str) -> str:
+    """+31612345678 -> "06 12345678", as residents write their number; unparsable input as given."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -78,3 +78,16 @@ def question_for(form: str | None, slot: str | None) -> Question | None:
 def questions_of(form: str) -> list[Question]:
     """All questions of one form, in the order of the data file."""
     return [question for (name, _), question in _table().items() if name == form]
+
+
+@lru_cache(maxsize=1)
+def _buttons() -> dict[str, str]:
+    return dict(yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8")).get("buttons") or {})
+
+
+def button_title(key: str) -> str:
+    """The title of a button that actions add to a list they build ("skip" -> "Sla over").
+
+    Raises KeyError for a key data/questions.yml does not define.
+    """
+    return _buttons()[key]

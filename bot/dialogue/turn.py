@@ -125,8 +125,12 @@ def read_turn(
     return TurnReading(intent=intent, signal=signal, secondary_intents=secondary)
 
 
+# Intents that add nothing to answer as the second part of a message ("nee wacht, ...").
+_NOT_A_PART = frozenset({FALLBACK_INTENT, ANSWER_INTENT, "affirm", "deny", "greet", "thank", "goodbye", "skip"})
+
+
 def _without(intents: list[str], drop: str) -> list[str]:
-    return [name for name in intents if name not in (drop, FALLBACK_INTENT, ANSWER_INTENT)]
+    return [name for name in intents if name != drop and name not in _NOT_A_PART]
 
 
 def _read_as_answer(
