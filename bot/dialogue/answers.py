@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 from bot.contact_validation import normalise_email, normalise_phone
@@ -82,7 +83,14 @@ def wants_to_skip(text: str) -> bool:
     folded = normalise_text(text or "")
     if not folded or len(folded.split()) > _SKIP_MAX_WORDS:
         return False
-    return bool(phrase_pattern(tuple(words()["skip"])).search(folded)) and not is_question(text)
+    if not (phrase_pattern(tuple(words()["skip"])).search(folded) or any(p.search(folded) for p in _skip_patterns())):
+        return False
+    return not is_question(text)
+
+
+@lru_cache(maxsize=1)
+def _skip_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in words().get("skip_patterns") or [])
 
 
 def _read_phone(text: str) -> Reading:

@@ -145,19 +145,19 @@ def read_name(text: str) -> NameResult:
     """
     lists = _lists()
     raw = (text or "").strip()
+    if not raw:
+        return NameResult(None, "empty")
     if not normalise_text(raw):
-        return NameResult(None, "empty" if not raw or not _EMOJI_OR_SYMBOL.sub("", raw).strip(" .?!") else "unclear")
+        return NameResult(None, "unclear")
     if "@" in raw:
         return NameResult(None, "email")
-    if any(ch.isdigit() for ch in raw):
-        return NameResult(None, "digits")
     if len(raw) > lists.max_length * 2:
         return NameResult(None, "sentence")
     body = _EMOJI_OR_SYMBOL.sub(" ", raw)
     body = _split_sentence(body, lists)
     all_tokens = _tokens(body)
     if not all_tokens:
-        return NameResult(None, "unclear")
+        return NameResult(None, "digits" if any(ch.isdigit() for ch in raw) else "unclear")
     if normalise_text(body) in lists.not_names:
         return NameResult(None, "not_a_name")
     tokens, lead_in = _strip_lead(all_tokens, lists)
@@ -173,7 +173,13 @@ def read_name(text: str) -> NameResult:
     tokens = _strip_tail(tokens, lists)
     if not tokens:
         return NameResult(None, "not_a_name")
-    return _judge(body, tokens, lists, long_message=len(all_tokens) >= 6)
+    # Digits within the name part ("Jan 2", "0612345678"); "Jeroen, bel na 5" keeps "Jeroen".
+    if any(ch.isdigit() for ch in body[tokens[0].start : tokens[-1].end]) or (
+        not more and any(ch.isdigit() for ch in body)
+    ):
+        return NameResult(None, "digits")
+    title_case = len(tokens) <= 3 and not lead_in and all(t.surface[:1].isupper() for t in tokens)
+    return _judge(body, tokens, lists, long_message=len(all_tokens) >= 6, title_case=title_case)
 
 
 def _names_only(tokens: list[_Token], lists: _Lists) -> bool:
@@ -183,7 +189,9 @@ def _names_only(tokens: list[_Token], lists: _Lists) -> bool:
     )
 
 
-def _judge(body: str, tokens: list[_Token], lists: _Lists, long_message: bool) -> NameResult:
+def _judge(body: str, tokens: list[_Token], lists: _Lists, long_message: bool, title_case: bool) -> NameResult:
+    """Accept or refuse the name part. ``title_case``: a short answer with every word
+    capitalised ("Li Na", "Ben Al"): function words there are read as name words."""
     folded_all = " ".join(t.folded for t in tokens)
     if folded_all in lists.not_names:
         return NameResult(None, "not_a_name")
@@ -198,7 +206,9 @@ def _judge(body: str, tokens: list[_Token], lists: _Lists, long_message: bool) -
             continue  # "van der Berg", "El Amrani": a particle before another word
         if word in lists.roles:
             return NameResult(None, "sentence" if long_message else "not_a_name")
-        if word in stop_words and not (len(tokens) == 1 and word in _STOP_WORDS_THAT_ARE_NAMES):
+        if word in stop_words and not title_case and not (
+            len(tokens) == 1 and word in _STOP_WORDS_THAT_ARE_NAMES
+        ):
             function_words += 1
             continue
         if word in lists.not_names and len(tokens) <= 2:

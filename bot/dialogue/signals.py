@@ -158,7 +158,8 @@ def is_question(text: str) -> bool:
             return has_mark
         if all(word in rules.answer_after_inversion for word in rest):
             return has_mark and len(rest) > 1
-        return True
+        # "weet ik niet uit mijn hoofd", "heb ik al gedaan": an answer unless asked with "?".
+        return has_mark or rest[0] not in rules.answer_after_inversion
     if has_mark and len(tokens) >= 2:
         return any(word in rules.question_cues for word in tokens)
     return False

@@ -41,12 +41,15 @@ class _Lists:
 def _lists() -> _Lists:
     raw = words()["yes_no"]
     options = []
+    neutral = normalised_set(raw["neutral"])
     for option in (YES, NO, UNKNOWN):
-        phrases = {tuple(normalise_text(p).split()) for p in raw[option] if normalise_text(p)}
+        # Neutral words are dropped from phrases and messages alike: "nu even niet" = "nu niet".
+        phrases = {tuple(w for w in normalise_text(p).split() if w not in neutral) for p in raw[option]}
+        phrases.discard(())
         options.append((option, tuple(sorted(phrases, key=len, reverse=True))))
     return _Lists(
         options=tuple(options),
-        neutral=normalised_set(raw["neutral"]),
+        neutral=neutral,
         typos={normalise_text(str(k)): normalise_text(str(v)) for k, v in raw["typos"].items()},
         yes_emoji=frozenset(raw["yes_emoji"]),
     )
@@ -78,12 +81,15 @@ def read_yes_no(text: str) -> YesNoResult:
     raw = (text or "").strip()
     if not raw:
         return YesNoResult(None, "empty")
-    folded_words = [_fix_word(w, lists) for w in normalise_text(raw).split()]
+    all_words = [_fix_word(w, lists) for w in normalise_text(raw).split()]
     emoji = _emoji_answer(raw, lists)
-    if emoji is not None and not folded_words:
+    if emoji is not None and not all_words:
         return YesNoResult(YES) if emoji == YES else YesNoResult(None, "unclear")
-    if not folded_words:
+    if not all_words:
         return YesNoResult(None, "unclear")  # "?", "...", "!!"
+    folded_words = [w for w in all_words if w not in lists.neutral]
+    if not folded_words:
+        return YesNoResult(None, "unclear")  # "hoor", "dank u"
     found: list[tuple[int, str]] = []  # (position, option)
     covered = [False] * len(folded_words)
     position = 0
@@ -102,7 +108,7 @@ def read_yes_no(text: str) -> YesNoResult:
         for index in range(position, position + best[0]):
             covered[index] = True
         position += best[0]
-    extra = [w for w, done in zip(folded_words, covered, strict=True) if not done and w not in lists.neutral]
+    extra = [w for w, done in zip(folded_words, covered, strict=True) if not done]
     if any(w in _QUESTION_WORDS for w in extra):
         return YesNoResult(None, "question")
     options = {option for _, option in found}
@@ -112,7 +118,6 @@ def read_yes_no(text: str) -> YesNoResult:
         return YesNoResult(None, "unclear")
     if len(options) > 1:
         return YesNoResult(None, "ambiguous")
-    first = next((i for i, w in enumerate(folded_words) if covered[i] or w not in lists.neutral), 0)
-    if extra and (not covered[first] or len(folded_words) > _MAX_WORDS_WITH_EXTRA):
+    if extra and (not covered[0] or len(all_words) > _MAX_WORDS_WITH_EXTRA):
         return YesNoResult(None, "sentence")
     return YesNoResult(options.pop())
