@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from types import FrameType
 
 from bot.catalogue import CatalogueError, load_catalogue
 from bot.nlu.spacy_model import resolve_model
 from bot.services import (
     MODEL_PATH,
+    ensure_api_token,
     ensure_staff_token,
     service_environment,
     services,
@@ -52,11 +54,14 @@ def run() -> int:
         return 1
     env = service_environment(settings)
     new_token = ensure_staff_token(env)
+    # The Rasa HTTP API only with a token: generated and shown once when unset.
+    new_api_token = ensure_api_token(env)
+    settings = replace(settings, api_token=env["OCO_API_TOKEN"])
     lines = [
         "OCO-wegwijzer",
         f"spaCy-model: {resolve_model().description}",
         f"Gemeenten: {', '.join(m.naam for m in catalogue)}",
-        f"Rasa (REST + HTTP API): {settings.rasa_url}  (OCO_API_TOKEN {'aan' if settings.api_token else 'uit'})",
+        f"Rasa (REST + HTTP API met token): {settings.rasa_url}  (alleen op {settings.rasa_host})",
         f"Action server: {settings.action_server_url}",
         f"Web app en chat: http://localhost:{settings.web_port}/  (staf: /staff/)",
         f"Aanmeldingen: {redacted(settings.database_url)}",
@@ -66,6 +71,8 @@ def run() -> int:
     ]
     if new_token:
         lines.append(f"OCO_STAFF_TOKEN (eenmalig getoond): {new_token}")
+    if new_api_token:
+        lines.append(f"OCO_API_TOKEN (eenmalig getoond): {new_api_token}")
     banner(lines)
 
     children = [

@@ -2,6 +2,12 @@
 
 Used by ``make run`` (bot.cli) and by the tests that need a running assistant, so both
 start the services the same way.
+
+Security defaults (docs/security.md): Rasa and the action server listen on 127.0.0.1
+(OCO_RASA_HOST, OCO_ACTION_HOST); the Rasa HTTP API is only switched on with a token
+(OCO_API_TOKEN; ``make run`` generates one); the action server needs OCO_ACTION_SECRET
+and the web app's chat proxy proves itself to Rasa with OCO_PROXY_SECRET: both are
+generated here when unset, so every child of one start shares them.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Mapping
 
 import requests
 
+from bot.logging_privacy import WARNING_FILTERS
 from bot.paths import PROJECT_ROOT
 from bot.settings import Settings
 
@@ -49,15 +56,33 @@ def service_environment(settings: Settings, base: Mapping[str, str] | None = Non
         "OCO_RASA_PORT": str(settings.rasa_port),
         "OCO_ACTION_PORT": str(settings.action_port),
         "OCO_WEB_PORT": str(settings.web_port),
+        "OCO_RASA_HOST": settings.rasa_host,
+        "OCO_ACTION_HOST": settings.action_host,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        # Dependencies' deprecation warnings at start-up (bot/logging_privacy.py).
+        "PYTHONWARNINGS": ",".join(WARNING_FILTERS),
+        # Internal secrets: no person needs them, every child of this start shares them.
+        "OCO_ACTION_SECRET": settings.action_secret or secrets.token_urlsafe(32),
+        "OCO_PROXY_SECRET": settings.proxy_secret or secrets.token_urlsafe(32),
     }
     defaults.update({name: "" for name in WHATSAPP_VARIABLES})
     for name, value in defaults.items():
         if not env.get(name):
             env[name] = value
     return env
+
+
+def ensure_api_token(env: dict[str, str]) -> str | None:
+    """Generate OCO_API_TOKEN when unset; returns the new token (to print once) or None.
+
+    Without a token the Rasa HTTP API (``/conversations``, ``/model/parse``) stays off.
+    """
+    if env.get("OCO_API_TOKEN"):
+        return None
+    env["OCO_API_TOKEN"] = secrets.token_urlsafe(24)
+    return env["OCO_API_TOKEN"]
 
 
 def ensure_staff_token(env: dict[str, str]) -> str | None:
@@ -69,20 +94,21 @@ def ensure_staff_token(env: dict[str, str]) -> str | None:
 
 
 def services(settings: Settings, model: Path = MODEL_PATH, web: bool = True) -> list[Service]:
+    """The commands of the three services. The Rasa HTTP API only with ``settings.api_token``."""
     bin_dir = Path(sys.executable).parent
     rasa = [
-        str(bin_dir / "rasa"), "run", "--enable-api", "--model", str(model),
-        "--port", str(settings.rasa_port),
+        str(bin_dir / "rasa"), "run", "--model", str(model),
+        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
     ]
     if settings.api_token:
-        rasa += ["--auth-token", settings.api_token]
+        rasa += ["--enable-api", "--auth-token", settings.api_token]
     found = [
         Service(
             "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(settings.action_port)],
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+             "--host", settings.action_host, "--port", str(settings.action_port)],
             f"{settings.action_server_url}/health",
         ),
         Service("rasa", rasa, f"{settings.rasa_url}/"),

@@ -63,12 +63,25 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # Public base URL of the web app, for the link to an intake in the staff e-mail.
     public_url: str = "http://localhost:8080"
+    # Security (docs/security.md): shared secrets, bind addresses, proxies, mail, logs.
+    proxy_secret: str = ""
+    action_secret: str = ""
+    rasa_host: str = "127.0.0.1"
+    action_host: str = "127.0.0.1"
+    web_host: str = "0.0.0.0"
+    trusted_proxies: str = "127.0.0.1,::1"
+    rate_limit_address: str = "120/minute"
+    smtp_security: str = "starttls"
+    smtp_cafile: str = ""
+    log_format: str = "text"
+    log_sql: bool = False
 
 
 def load_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed)."""
     rasa_port = _env_int("OCO_RASA_PORT", 5005)
     action_port = _env_int("OCO_ACTION_PORT", 5055)
+    smtp_security = _smtp_security()
     return Settings(
         rasa_port=rasa_port,
         action_port=action_port,
@@ -81,11 +94,11 @@ def load_settings() -> Settings:
         tracker_store_url=_env("OCO_TRACKER_STORE_URL") or default_sqlite_url("tracker.db"),
         lock_store_url=_env("OCO_LOCK_STORE_URL"),
         smtp_host=_env("OCO_SMTP_HOST"),
-        smtp_port=_env_int("OCO_SMTP_PORT", 25),
+        smtp_port=_env_int("OCO_SMTP_PORT", SMTP_DEFAULT_PORTS[smtp_security]),
         smtp_user=_env("OCO_SMTP_USER"),
         smtp_password=_env("OCO_SMTP_PASSWORD"),
         smtp_from=_env("OCO_SMTP_FROM", "oco-wegwijzer@localhost"),
-        smtp_starttls=_env("OCO_SMTP_STARTTLS", "false").lower() in {"1", "true", "yes"},
+        smtp_starttls=smtp_security == "starttls",
         notify_email=_env("OCO_NOTIFY_EMAIL"),
         conversation_retention_days=_env_int("OCO_CONVERSATION_RETENTION_DAYS", 28),
         intake_retention_days=_env_int("OCO_INTAKE_RETENTION_DAYS", 90),
@@ -93,4 +106,29 @@ def load_settings() -> Settings:
         rate_limit=_env("OCO_RATE_LIMIT", "20/minute"),
         max_body_bytes=_positive("OCO_MAX_BODY_BYTES", 64 * 1024),
         public_url=(_env("OCO_PUBLIC_URL") or f"http://localhost:{_env_int('OCO_WEB_PORT', 8080)}").rstrip("/"),
+        proxy_secret=_env("OCO_PROXY_SECRET"),
+        action_secret=_env("OCO_ACTION_SECRET"),
+        rasa_host=_env("OCO_RASA_HOST", "127.0.0.1"),
+        action_host=_env("OCO_ACTION_HOST", "127.0.0.1"),
+        web_host=_env("OCO_WEB_HOST", "0.0.0.0"),
+        trusted_proxies=_env("OCO_TRUSTED_PROXIES", "127.0.0.1,::1"),
+        rate_limit_address=_env("OCO_RATE_LIMIT_ADDRESS", "120/minute"),
+        smtp_security=smtp_security,
+        smtp_cafile=_env("OCO_SMTP_CAFILE"),
+        log_format="json" if _env("OCO_LOG_FORMAT").lower() == "json" else "text",
+        log_sql=_env("OCO_LOG_SQL").lower() in {"1", "true", "yes", "on"},
     )
+
+
+SMTP_SECURITY_MODES = ("starttls", "tls", "plain")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "plain": 25}
+
+
+def _smtp_security() -> str:
+    """OCO_SMTP_SECURITY: ``starttls`` (default), ``tls`` (implicit, port 465) or ``plain``.
+
+    Plain SMTP only when asked for by name (a relay on the same machine). Unknown values
+    give ``starttls``, never ``plain``.
+    """
+    value = _env("OCO_SMTP_SECURITY").lower()
+    return value if value in SMTP_SECURITY_MODES else "starttls"

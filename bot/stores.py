@@ -7,6 +7,13 @@ connection first and stop Rasa with a clear message instead.
 While Rasa runs, it wraps every tracker store in ``FailSafeTrackerStore``: when the
 database goes away later, a turn is answered from an empty in-memory conversation and is
 not stored. That cannot be switched off from here; docs/scale.md says what it means.
+``StrictSQLTrackerStore`` notes the time of each failure, so the channels can tell the
+resident (and answer a crisis message themselves): ``bot.store_health``.
+
+Rasa's ``SQLTrackerStore`` turns *any* ValueError during a query into "schema not found"
+and exits the whole server; psycopg2 raises ValueError for a NUL byte in a string, so one
+REST message with a NUL in its sender stopped Rasa (issue 13, item 1).
+``StrictSQLTrackerStore.session_scope`` lets such errors be ordinary query errors.
 
 Rasa's open-source ``RedisLockStore`` reads, changes and writes its ticket lock in three
 separate Redis calls, so two instances can take the same ticket and handle two messages
@@ -17,27 +24,33 @@ issues and grants tickets with atomic Redis scripts instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Generator, Iterator
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_speedups
+from bot import logging_privacy, rasa_speedups
+from bot.store_health import note_tracker_store_failure, tracker_store_failed_since
 
 logger = logging.getLogger(__name__)
 
 # Every Rasa server process loads this module (endpoints.yml), so the measured speed-up
-# for custom action calls is installed here (bot/rasa_speedups.py, docs/scale.md).
+# for custom action calls is installed here (bot/rasa_speedups.py, docs/scale.md), and
+# so is the log filter that masks personal data (bot/logging_privacy.py).
 rasa_speedups.install()
+logging_privacy.install()
+
+__all__ = ["tracker_store_failed_since"]
 
 
 class StoreUnavailable(RuntimeError):
@@ -82,6 +95,42 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         check_database(url)
         logger.info("Tracker store: %s", redacted(url))
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Any, None, None]:
+        """Like Rasa's, but a ValueError in a query is an error of that query, not an exit."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError:
+                raise StoreUnavailable(
+                    "Het PostgreSQL-schema van de tracker store bestaat niet (POSTGRESQL_SCHEMA)."
+                ) from None
+            yield session
+        finally:
+            session.close()
+
+    async def retrieve(self, sender_id: str) -> Any:
+        try:
+            return await super().retrieve(sender_id)
+        except Exception:
+            note_tracker_store_failure()
+            raise
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Any:
+        try:
+            return await super().retrieve_full_tracker(conversation_id)
+        except Exception:
+            note_tracker_store_failure()
+            raise
+
+    async def save(self, tracker: Any) -> None:
+        try:
+            await super().save(tracker)
+        except Exception:
+            note_tracker_store_failure()
+            raise
 
     async def stream_events(self, tracker: Any) -> None:
         """Published from ``_additional_events`` instead (see there)."""

@@ -244,9 +244,12 @@ async def test_signed_delivery_reaches_bot_and_answer_arrives(webhook):
     await webhook.settle()
     (message,) = webhook.bot.received
     assert message.text == "Wat is cliëntondersteuning?"
-    assert message.sender_id == RESIDENT
+    # Namespaced conversation id; the number itself travels in metadata (set by the server).
+    assert message.sender_id == f"whatsapp:{RESIDENT}"
     assert message.input_channel == "whatsapp"
-    assert message.metadata == {"gemeente": GEMEENTE, "channel": "whatsapp"}
+    assert message.metadata == {
+        "gemeente": GEMEENTE, "channel": "whatsapp", "whatsapp_number": f"+{RESIDENT}",
+    }
     assert isinstance(message.output_channel, WhatsAppOutput)
 
     assert sent["to"] == RESIDENT
@@ -393,7 +396,7 @@ async def test_unknown_number_gives_no_gemeente(webhook):
     assert (await webhook.post(payload)).status == 200
     await webhook.settle()
     (message,) = webhook.bot.received
-    assert message.metadata == {"channel": "whatsapp"}
+    assert message.metadata == {"channel": "whatsapp", "whatsapp_number": f"+{RESIDENT}"}
     assert webhook.graph.requests[0].phone_number_id == "2002"
 
 

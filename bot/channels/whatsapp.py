@@ -8,8 +8,16 @@ Rasa serves it at ``/webhooks/whatsapp/webhook`` (CONTRACT.md §7):
   the bot. Valid deliveries are acknowledged at once and handled in the background,
   one message at a time per resident, each message id only once.
 
-The resident's phone number is the Rasa conversation id: it is personal data and is
-never logged, nor is any message text.
+The Rasa conversation id is ``whatsapp:<wa_id>`` (bot/channels/sender_ids.py), so no
+other channel can reach a WhatsApp conversation; ``metadata`` carries ``channel``
+(``whatsapp``), ``gemeente`` (from the number the resident wrote to) and
+``whatsapp_number`` (the resident's number in E.164, ``+31612345678``). Phone numbers are
+personal data and are never logged, nor is any message text.
+
+Limits (bot/limits.py): messages per sender number (OCO_RATE_LIMIT) and length
+(OCO_MAX_MESSAGE_LENGTH), with a polite Dutch answer. A crisis message is never refused:
+over a limit, or when Redis, the tracker store or the action server fails, the channel
+answers with the crisis numbers itself (bot/channels/safety_net.py).
 """
 
 from __future__ import annotations
@@ -20,13 +28,16 @@ import hmac
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Protocol, Union
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import sender_ids
+from bot.channels.safety_net import already_answered, crisis_texts
+from bot.channels.text_clean import clean_message
 from bot.channels.whatsapp_dedup import InMemoryMessageIdCache, MessageIdCache
 from bot.channels.whatsapp_format import (
     ChannelTexts,
@@ -41,6 +52,7 @@ from bot.channels.whatsapp_inbound import InboundMessage, parse_webhook
 from bot.limits import RateLimiter, is_too_long, limit_texts, rate_limiter_from_settings
 from bot.settings import Settings, load_settings
 from bot.slugs import is_slug
+from bot.store_health import tracker_store_failed_since
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +63,16 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 RATE_NOTICE_INTERVAL_S = 60.0
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class HealthProbe(Protocol):
+    async def ok(self) -> bool: ...
+
+
+def wa_id_of(recipient_id: str) -> str:
+    """The Graph API recipient (``31612345678``) of a conversation id (``whatsapp:31612345678``)."""
+    prefix = sender_ids.WHATSAPP + ":"
+    return recipient_id[len(prefix):] if recipient_id.startswith(prefix) else recipient_id
 
 
 def parse_phone_number_ids(value: Union[str, Mapping[Any, Any], None]) -> Dict[str, str]:
@@ -95,6 +117,8 @@ class WhatsAppOutput(OutputChannel):
         self.client = client
         self.phone_number_id = phone_number_id
         self.texts = texts or load_texts()
+        self.sent_texts: List[str] = []  # texts this output sent (the fault check reads it)
+        self.sent_count = 0  # messages of any kind this output sent
 
     @classmethod
     def name(cls) -> str:
@@ -103,11 +127,13 @@ class WhatsAppOutput(OutputChannel):
     async def _send_all(self, messages: List[Dict[str, Any]]) -> None:
         # In order; after a definite failure the rest would read out of context.
         for message in messages:
+            self.sent_count += 1
             if not await self.client.send(self.phone_number_id, message):
                 break
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send_all(text_messages(recipient_id, text))
+        self.sent_texts.append(text)
+        await self._send_all(text_messages(wa_id_of(recipient_id), text))
 
     async def send_text_with_buttons(
         self,
@@ -116,17 +142,18 @@ class WhatsAppOutput(OutputChannel):
         buttons: List[Dict[str, Any]],
         **kwargs: Any,
     ) -> None:
-        await self._send_all(button_messages(recipient_id, text or "", buttons, self.texts))
+        self.sent_texts.append(text or "")
+        await self._send_all(button_messages(wa_id_of(recipient_id), text or "", buttons, self.texts))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._send_all([image_message(recipient_id, image)])
+        await self._send_all([image_message(wa_id_of(recipient_id), image)])
 
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
     ) -> None:
         """A ``custom`` response is sent as a Cloud API message object (it needs a type)."""
         if isinstance(json_message, dict) and json_message.get("type"):
-            await self._send_all([custom_message(recipient_id, json_message)])
+            await self._send_all([custom_message(wa_id_of(recipient_id), json_message)])
         else:
             logger.warning("Custom WhatsApp response without a 'type' was not sent.")
 
@@ -179,6 +206,7 @@ class WhatsAppInput(InputChannel):
         retry_backoff_seconds: float = 0.5,
         settings: Settings | None = None,
         rate_limiter: RateLimiter | None = None,
+        action_probe: HealthProbe | None = None,
     ) -> None:
         self.verify_token = (verify_token or "").strip()
         self.app_secret = (app_secret or "").strip()
@@ -197,6 +225,11 @@ class WhatsAppInput(InputChannel):
         self.rate_limiter = rate_limiter or rate_limiter_from_settings(self.settings)
         self.limit_texts = limit_texts()
         self._rate_noticed: Dict[str, float] = {}
+        if action_probe is None:
+            from bot.channels.rest import ActionServerProbe
+
+            action_probe = ActionServerProbe(self.settings.action_server_url.rstrip("/") + "/health")
+        self.action_probe = action_probe
 
     @classmethod
     def name(cls) -> str:
@@ -227,8 +260,12 @@ class WhatsAppInput(InputChannel):
         return WhatsAppOutput(self.client, phone_number_id, self.texts)
 
     def metadata_for(self, message: InboundMessage) -> Dict[str, Any]:
-        """Rasa metadata: the municipality of the number the resident wrote to."""
-        metadata: Dict[str, Any] = {"channel": CHANNEL_NAME}
+        """Rasa metadata, all set here: ``channel``, ``whatsapp_number`` (E.164) and the
+        municipality of the number the resident wrote to (``gemeente``, when configured)."""
+        metadata: Dict[str, Any] = {
+            "channel": CHANNEL_NAME,
+            "whatsapp_number": sender_ids.whatsapp_number(message.sender),
+        }
         gemeente = self.gemeente_by_number.get(message.phone_number_id)
         if gemeente:
             metadata["gemeente"] = gemeente
@@ -243,25 +280,64 @@ class WhatsAppInput(InputChannel):
         if not message.supported:
             await output.send_text_message(message.sender, self.texts.unsupported_message)
             return
+        text = clean_message(message.text or "")
         if not await self.rate_limiter.allow(message.sender):
             logger.info("WhatsApp message over the rate limit not handled.")
-            if self._notice_due(message.sender):
+            crisis = crisis_texts(text)
+            for line in crisis:  # a crisis message is answered, never refused
+                await output.send_text_message(message.sender, line)
+            if not crisis and self._notice_due(message.sender):
                 await output.send_text_message(message.sender, self.limit_texts["rate_limited"])
             return
-        if is_too_long(message.text, self.settings):
-            text = self.limit_texts["message_too_long"].format(max_length=self.settings.max_message_length)
-            await output.send_text_message(message.sender, text)
+        if is_too_long(text, self.settings):
+            for line in crisis_texts(text):
+                await output.send_text_message(message.sender, line)
+            too_long = self.limit_texts["message_too_long"].format(max_length=self.settings.max_message_length)
+            await output.send_text_message(message.sender, too_long)
             return
-        await on_new_message(
-            UserMessage(
-                text=message.text,
-                output_channel=output,
-                sender_id=message.sender,
-                input_channel=CHANNEL_NAME,
-                message_id=message.message_id,
-                metadata=self.metadata_for(message),
+        if not text:
+            await output.send_text_message(message.sender, self.limit_texts["no_answer"])
+            return
+        metadata = self.metadata_for(message)
+        started = time.monotonic()
+        failed = False
+        try:
+            await on_new_message(
+                UserMessage(
+                    text=text,
+                    output_channel=output,
+                    sender_id=sender_ids.whatsapp_conversation_id(message.sender),
+                    input_channel=CHANNEL_NAME,
+                    message_id=message.message_id,
+                    metadata=metadata,
+                )
             )
-        )
+        except Exception as error:
+            # The type only: exception texts may quote what the resident wrote.
+            failed = True
+            logger.error("Handling a WhatsApp message failed: %s.", type(error).__name__)
+        await self._answer_faults(output, message.sender, text, metadata, failed, started)
+
+    async def _answer_faults(
+        self, output: WhatsAppOutput, sender: str, text: str, metadata: Dict[str, Any],
+        failed: bool, started: float,
+    ) -> None:
+        """After a failure (Redis, tracker store, action server): crisis numbers, then a
+        Dutch fault message with a phone route. The action server is only asked when the
+        message is a crisis message or the bot sent nothing (a local call)."""
+        from bot.channels.rest import fault_text
+
+        crisis = crisis_texts(text)
+        fault = failed or tracker_store_failed_since(started)
+        if not fault and (crisis or not output.sent_count):
+            fault = not await self.action_probe.ok()
+        if not fault:
+            return
+        sent = [{"text": line} for line in output.sent_texts]
+        if crisis and not already_answered(sent, crisis):
+            for line in crisis:
+                await output.send_text_message(sender, line)
+        await output.send_text_message(sender, fault_text(metadata.get("gemeente"), self.limit_texts))
 
     def _notice_due(self, sender: str) -> bool:
         """True at most once per RATE_NOTICE_INTERVAL_S per sender (the notice is not spam too)."""
@@ -278,6 +354,9 @@ class WhatsAppInput(InputChannel):
         """Queue the new messages of a verified payload; returns how many were queued."""
         queued = 0
         for message in parse_webhook(payload):
+            if not sender_ids.valid_whatsapp_id(message.sender):
+                logger.warning("Ignoring a WhatsApp message whose sender is not a phone number.")
+                continue
             if not await self.message_ids.add_if_new(message.message_id):
                 logger.info("Ignoring a WhatsApp message that was delivered before.")
                 continue

@@ -1,8 +1,17 @@
-"""Sending e-mail over SMTP (stdlib smtplib), configured from bot.settings."""
+"""Sending e-mail over SMTP (stdlib smtplib), configured from bot.settings.
+
+Security (OCO_SMTP_SECURITY, issue 13 item 6): ``starttls`` (default, port 587) or ``tls``
+(implicit TLS, port 465), both with a verified TLS context: the server's certificate must
+be valid for ``OCO_SMTP_HOST`` (system CA store, or OCO_SMTP_CAFILE). A server that does
+not offer STARTTLS is an error (the message stays in the outbox), never a silent fall
+back to plain text. ``plain`` only when asked for by name, for a relay on the same
+machine or network.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
@@ -15,26 +24,49 @@ class Mailer(Protocol):
         """Send one plain-text message; raise smtplib.SMTPException or OSError on failure."""
 
 
+SECURITY_MODES = ("starttls", "tls", "plain")
+
+
+def tls_context(cafile: str = "") -> ssl.SSLContext:
+    """A verifying client context: certificate chain and host name are checked."""
+    context = ssl.create_default_context(cafile=cafile or None)
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
 class SmtpMailer:
-    """One SMTP connection per message: simple, and fine for a handful of intakes a day."""
+    """One SMTP connection per message: simple, and fine for a handful of intakes a day.
+
+    ``security`` is ``starttls`` (default), ``tls`` or ``plain``; the TLS modes verify the
+    server's certificate (``cafile`` adds a CA bundle, e.g. of the municipality).
+    """
 
     def __init__(
         self,
         host: str,
-        port: int = 25,
+        port: int = 587,
         sender: str = "oco-wegwijzer@localhost",
         user: str = "",
         password: str = "",
-        starttls: bool = False,
+        security: str = "starttls",
         timeout_s: float = 15.0,
+        cafile: str = "",
     ) -> None:
+        if security not in SECURITY_MODES:
+            raise ValueError(f"SMTP security must be one of {SECURITY_MODES}")
         self.host = host
         self.port = port
         self.sender = sender
         self.user = user
         self.password = password
-        self.starttls = starttls
+        self.security = security
         self.timeout_s = timeout_s
+        self.cafile = cafile
+
+    @property
+    def starttls(self) -> bool:
+        return self.security == "starttls"
 
     def build_message(self, recipient: str, subject: str, body: str) -> EmailMessage:
         message = EmailMessage()
@@ -46,11 +78,23 @@ class SmtpMailer:
         message.set_content(body)
         return message
 
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s,
+                                    context=tls_context(self.cafile))
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+
     def send(self, recipient: str, subject: str, body: str) -> None:
+        """Send one message; raises smtplib.SMTPException, ssl.SSLError or OSError.
+
+        With ``starttls`` a server without STARTTLS raises SMTPNotSupportedError and a
+        certificate that does not verify raises ssl.SSLCertVerificationError: nothing is
+        sent in plain text then (not even the login).
+        """
         message = self.build_message(recipient, subject, body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-            if self.starttls:
-                smtp.starttls()
+        with self._connect() as smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=tls_context(self.cafile))
             if self.user:
                 smtp.login(self.user, self.password)
             smtp.send_message(message)
@@ -66,7 +110,8 @@ def mailer_from_settings(settings: Settings) -> SmtpMailer | None:
         sender=settings.smtp_from,
         user=settings.smtp_user,
         password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
+        security=getattr(settings, "smtp_security", "starttls"),
+        cafile=getattr(settings, "smtp_cafile", ""),
     )
 
 
@@ -78,7 +123,11 @@ def describe_mail_mode(settings: Settings) -> str:
             "blijven in de wachtrij (outbox) staan; bekijk ze via /staff/intakes of /api/outbox. "
             "Zet OCO_SMTP_HOST om ze te versturen."
         )
-    security = "STARTTLS" if settings.smtp_starttls else "zonder STARTTLS"
+    security = {
+        "starttls": "STARTTLS, certificaat gecontroleerd",
+        "tls": "TLS, certificaat gecontroleerd",
+        "plain": "ZONDER versleuteling (OCO_SMTP_SECURITY=plain)",
+    }.get(getattr(settings, "smtp_security", "starttls"), "STARTTLS, certificaat gecontroleerd")
     login = "met login" if settings.smtp_user else "zonder login"
     return (
         f"E-mail: meldingen gaan via SMTP {settings.smtp_host}:{settings.smtp_port} "

@@ -120,8 +120,11 @@ def main() -> None:
     project_logger = logging.getLogger("bot")
     project_logger.addHandler(handler)
     project_logger.setLevel(logging.INFO)
+    from bot.logging_privacy import install as mask_personal_data_in_logs
+
     settings = load_settings()
     if not settings.staff_token:
         logger.warning("OCO_STAFF_TOKEN is not set: staff pages and the intake API refuse everyone")
     app = create_app(settings)
-    app.run(host="0.0.0.0", port=settings.web_port, access_log=False, motd=False)
+    mask_personal_data_in_logs()  # after Sanic set up its loggers (bot/logging_privacy.py)
+    app.run(host=settings.web_host, port=settings.web_port, access_log=False, motd=False)

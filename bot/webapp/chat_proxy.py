@@ -1,16 +1,23 @@
 """POST /api/chat: the widget's way to the Rasa REST channel.
 
 The proxy validates the input, adds ``metadata.channel = "web"`` and a validated
-``metadata.gemeente``, and returns Rasa's JSON list unchanged. When Rasa cannot be
-reached the resident still gets a Dutch answer with a way forward, never a 5xx.
-Message text and sender ids are never logged.
+``metadata.gemeente``, and returns Rasa's JSON list unchanged. It proves itself to Rasa
+with OCO_PROXY_SECRET (bot/channels/proxy_auth.py): only then does Rasa file the message
+under the web channel (conversation ``web:<sender>``), so the widget can never continue
+a REST or WhatsApp conversation, and nothing the browser sends sets ``channel`` or
+``staff_test``.
+
+Limits: messages per client address (OCO_RATE_LIMIT_ADDRESS; X-Forwarded-For only from
+OCO_TRUSTED_PROXIES) and per conversation (OCO_RATE_LIMIT), answered with 429 and a
+Dutch text. When Rasa cannot be reached the resident still gets a Dutch answer with a
+way forward, never a 5xx; a crisis message then (and over a limit) gets the crisis
+numbers first (bot/channels/safety_net.py). Message text and sender ids are never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +28,12 @@ from sanic import Blueprint, Request
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse, empty, json
 
+from bot.channels.client_address import client_address
+from bot.channels.proxy_auth import PROXY_SECRET_HEADER
+from bot.channels.rate_limits import address_limiter
+from bot.channels.safety_net import crisis_texts
+from bot.channels.sender_ids import valid_web_sender
+from bot.channels.text_clean import clean_message, is_encodable
 from bot.limits import RateLimiter, rate_limiter_from_settings
 from bot.settings import load_settings
 from bot.slugs import clean_slug
@@ -32,8 +45,6 @@ TEXTS_FILE = Path(__file__).with_name("texts.yml")
 RASA_TIMEOUT_SECONDS = 18.0
 CHANNEL = "web"
 
-SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Municipality slugs: lower-case name with hyphens (CONTRACT.md §5), e.g. "schouwen-duiveland".
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -63,6 +74,29 @@ def rate_limiter(app: Any) -> RateLimiter:
     return limiter
 
 
+def address_rate_limiter(app: Any) -> RateLimiter:
+    """The app's per-client-address limiter (OCO_RATE_LIMIT_ADDRESS), created on first use."""
+    limiter = getattr(app.ctx, "address_rate_limiter", None)
+    if limiter is None:
+        limiter = app.ctx.address_rate_limiter = address_limiter(app.ctx.settings)
+    return limiter
+
+
+def request_address(request: Request) -> str:
+    """The client's address (X-Forwarded-For only from OCO_TRUSTED_PROXIES)."""
+    settings = request.app.ctx.settings
+    trusted = getattr(settings, "trusted_proxies", "127.0.0.1,::1")
+    return client_address(request.ip, request.headers.get("x-forwarded-for"), trusted)
+
+
+async def over_limit(request: Request, sender: str) -> bool:
+    """True when the client address or the conversation sent too many messages."""
+    app = request.app
+    if not await address_rate_limiter(app).allow("addr:" + request_address(request)):
+        return True
+    return not await rate_limiter(app).allow(sender)
+
+
 @lru_cache(maxsize=1)
 def texts() -> dict[str, str]:
     """The resident-facing texts from texts.yml."""
@@ -72,7 +106,7 @@ def texts() -> dict[str, str]:
 
 def valid_sender(value: Any) -> bool:
     """A widget sender id: 1-64 characters of [A-Za-z0-9_-]."""
-    return isinstance(value, str) and SENDER_RE.fullmatch(value) is not None
+    return valid_web_sender(value)
 
 
 def clean_gemeente(value: Any) -> str | None:
@@ -92,13 +126,20 @@ async def send_to_rasa(
     message: str,
     metadata: dict[str, Any],
     timeout: float = RASA_TIMEOUT_SECONDS,
+    proxy_secret: str | None = None,
 ) -> list[dict[str, Any]]:
-    """POST to Rasa's REST webhook and return its list of messages."""
+    """POST to Rasa's REST webhook as the web app's proxy and return its list of messages.
+
+    ``proxy_secret`` defaults to OCO_PROXY_SECRET; with it Rasa trusts
+    ``metadata.channel`` ("web") and ``metadata.staff_test`` (the staff test page).
+    """
     url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
     payload = {"sender": sender, "message": message, "metadata": metadata}
+    secret = load_settings().proxy_secret if proxy_secret is None else proxy_secret
+    headers = {PROXY_SECRET_HEADER: secret} if secret else {}
     try:
         async with session.post(
-            url, json=payload, timeout=aiohttp.ClientTimeout(total=timeout)
+            url, json=payload, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
         ) as resp:
             if resp.status >= 400:
                 raise RasaUnavailable(f"status {resp.status}")
@@ -115,10 +156,13 @@ def _bad_request(reason: str) -> HTTPResponse:
 
 
 def parse_chat_request(request: Request) -> tuple[str, str, str | None] | HTTPResponse:
-    """(sender, message, gemeente) from the body, or a 400 answer."""
+    """(sender, message, gemeente) from the body, or a 400 answer.
+
+    The message comes back with line breaks and control characters replaced by spaces.
+    """
     try:
         body = request.json
-    except InvalidUsage:
+    except (InvalidUsage, ValueError, RecursionError):  # RecursionError: nested too deeply
         return _bad_request("body is not valid JSON")
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
@@ -126,7 +170,10 @@ def parse_chat_request(request: Request) -> tuple[str, str, str | None] | HTTPRe
     if not valid_sender(sender):
         return _bad_request("sender must be 1-64 characters of A-Z, a-z, 0-9, _ or -")
     message = body.get("message")
-    if not isinstance(message, str) or not message.strip():
+    if not isinstance(message, str) or not is_encodable(message):
+        return _bad_request("message must be a non-empty string")
+    message = clean_message(message)
+    if not message:
         return _bad_request("message must be a non-empty string")
     metadata = body.get("metadata")
     gemeente = clean_gemeente(metadata.get("gemeente")) if isinstance(metadata, dict) else None
@@ -146,14 +193,17 @@ async def chat(request: Request) -> HTTPResponse:
     if isinstance(parsed, HTTPResponse):
         return parsed
     sender, message, gemeente = parsed
-    if not await rate_limiter(request.app).allow(sender):
+    if await over_limit(request, sender):
+        crisis = crisis_texts(message)
+        if crisis:  # a crisis message is answered, never refused
+            return json(_messages(sender, crisis), headers=CORS_HEADERS)
         text = texts()["rate_limited"]
         headers = {**CORS_HEADERS, "Retry-After": "60"}
         return json(bot_messages(sender, text), status=429, headers=headers)
     limit = max_message_length()
     if len(message) > limit:
         text = texts()["message_too_long"].format(max_length=limit)
-        return json(bot_messages(sender, text), headers=CORS_HEADERS)
+        return json(_messages(sender, [*crisis_texts(message), text]), headers=CORS_HEADERS)
     metadata: dict[str, Any] = {"channel": CHANNEL}
     if gemeente:
         metadata["gemeente"] = gemeente
@@ -163,5 +213,9 @@ async def chat(request: Request) -> HTTPResponse:
         )
     except RasaUnavailable as exc:
         logger.warning("chat proxy: Rasa not available (%s)", exc)
-        answer = bot_messages(sender, texts()["rasa_unreachable"])
+        answer = _messages(sender, [*crisis_texts(message), texts()["rasa_unreachable"]])
     return json(answer, headers=CORS_HEADERS)
+
+
+def _messages(sender: str, lines: list[str]) -> list[dict[str, str]]:
+    return [{"recipient_id": sender, "text": line} for line in lines]
