@@ -20,6 +20,7 @@ from actions.common import (
     settings,
 )
 from actions.gemeente import give_contact_details
+from bot.retrieval import RETRIEVAL_INTENTS, retrieval_response
 from bot.safety import crisis_response_names, detect_crisis
 
 # Slots that survive a new session (after an hour of silence). Personal data never does.
@@ -84,6 +85,10 @@ class ActionAnswerFaq(Action):
         intent = latest_intent(tracker)
         if intent == "ask_contact_details":
             give_contact_details(dispatcher, tracker)
+            return []
+        if intent in RETRIEVAL_INTENTS:
+            chosen = retrieval_response(tracker.latest_message, intent)
+            dispatcher.utter_message(response=chosen or "utter_default")
             return []
         names = IN_FORM_RESPONSES.get(intent) or responses_for_intent(intent, domain)
         for response in names or ["utter_default"]:
