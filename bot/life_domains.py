@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 import yaml
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.paths import DATA_DIR
@@ -166,6 +168,135 @@ def first_span(patterns: tuple[Pattern, ...], words: list[str | None]) -> tuple[
     return min(spans) if spans else None
 
 
+class _TermIndex:
+    """Which terms a word matches, found through dictionaries instead of trying every term.
+
+    Gives the same answers as ``_Term.matches`` (exact, "woord*", "*woord", "*woord*",
+    alternatives, one typo for long words) for all terms of the lexicon at once.
+    """
+
+    def __init__(self, terms: list[_Term]) -> None:
+        self.ids: dict[_Term, int] = {}
+        self.exact: dict[str, set[int]] = defaultdict(set)
+        self.prefix: dict[str, set[int]] = defaultdict(set)
+        self.suffix: dict[str, set[int]] = defaultdict(set)
+        self.infix: list[tuple[str, int]] = []
+        self.fuzzy_whole: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self.fuzzy_prefix: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for term in terms:
+            if term in self.ids or term.wildcard:
+                continue
+            tid = self.ids[term] = len(self.ids)
+            if term.alternatives:
+                for option in term.alternatives:
+                    self.exact[option].add(tid)
+            elif term.prefix and term.suffix:
+                self.infix.append((term.core, tid))
+            elif term.suffix:
+                self.suffix[term.core].add(tid)
+            elif term.prefix:
+                self.prefix[term.core].add(tid)
+                if len(term.core) >= FUZZY_MIN_KEYWORD:
+                    self.fuzzy_prefix[len(term.core)].append((term.core, tid))
+            else:
+                self.exact[term.core].add(tid)
+                if len(term.core) >= FUZZY_MIN_KEYWORD:
+                    self.fuzzy_whole[len(term.core)].append((term.core, tid))
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one index for the life of the process
+    def lookup(self, word: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(ids matched exactly, ids matched allowing one typo) for `word`."""
+        found: set[int] = set(self.exact.get(word, ()))
+        for end in range(1, len(word) + 1):
+            found |= self.prefix.get(word[:end], set())
+        for start in range(len(word)):
+            found |= self.suffix.get(word[start:], set())
+        found |= {tid for core, tid in self.infix if core in word}
+        exact = frozenset(found)
+        if len(word) < FUZZY_MIN_WORD:
+            return exact, exact
+        fuzzy = set(found)
+        for length in range(len(word) - 1, len(word) + 2):
+            fuzzy |= self._close(word, self.fuzzy_whole.get(length))
+        for length, entries in self.fuzzy_prefix.items():
+            for n in range(length - 1, length + 2):
+                if n <= len(word):
+                    fuzzy |= self._close(word[:n], entries)
+        return exact, frozenset(fuzzy)
+
+    @staticmethod
+    def _close(word: str, entries: list[tuple[str, int]] | None) -> set[int]:
+        if not entries:
+            return set()
+        cores = [core for core, _tid in entries]
+        hits = process.extract(word, cores, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
+        return {entries[index][1] for _core, _score, index in hits}
+
+
+class _Words:
+    """The words of a text with the term ids each matches; masked words match nothing."""
+
+    def __init__(self, index: _TermIndex, words: list[str | None]) -> None:
+        self.index = index
+        self.matches: list[tuple[frozenset[int], frozenset[int]] | None] = [
+            index.lookup(word) if word is not None else None for word in words
+        ]
+
+    def masked(self, positions: set[int]) -> _Words:
+        copy = object.__new__(_Words)
+        copy.index = self.index
+        copy.matches = [None if i in positions else m for i, m in enumerate(self.matches)]
+        return copy
+
+
+class PatternSet:
+    """A group of patterns, indexed by their first term, matched against _Words."""
+
+    def __init__(self, patterns: tuple[Pattern, ...], index: _TermIndex) -> None:
+        self.patterns = patterns
+        self.index = index
+        self.by_first: dict[int, list[tuple[int | None, ...]]] = defaultdict(list)
+        self.wild_first: list[tuple[int | None, ...]] = []
+        for pattern in patterns:
+            ids = tuple(None if t.wildcard else index.ids[t] for t in pattern.terms)
+            if ids[0] is None:
+                self.wild_first.append(ids)
+            else:
+                self.by_first[ids[0]].append(ids)
+
+    def spans(self, words: _Words, fuzzy: bool = True) -> list[tuple[int, int]]:
+        """All (start, end) word spans where one of the patterns matches, in text order."""
+        slot = 1 if fuzzy else 0
+        found = []
+        matches = words.matches
+        for start, first in enumerate(matches):
+            if first is None:
+                continue
+            candidates = [ids for tid in first[slot] for ids in self.by_first.get(tid, ())]
+            candidates += self.wild_first
+            for ids in candidates:
+                end = start + len(ids)
+                if end > len(matches):
+                    continue
+                if all(
+                    matches[start + i] is not None and (tid is None or tid in matches[start + i][slot])
+                    for i, tid in enumerate(ids)
+                ):
+                    found.append((start, end))
+        return found
+
+    def first_span(self, words: _Words) -> tuple[int, int] | None:
+        spans = self.spans(words)
+        return min(spans) if spans else None
+
+    def mask(self, words: _Words) -> _Words:
+        """The words with every exact match of these patterns masked."""
+        if not self.patterns:
+            return words
+        positions = {i for start, end in self.spans(words, fuzzy=False) for i in range(start, end)}
+        return words.masked(positions) if positions else words
+
+
 @dataclass(frozen=True)
 class LifeDomain:
     value: str
@@ -178,6 +309,19 @@ class LifeDomain:
         exceptions = self.exceptions + extra_exceptions
         candidate = mask(words, exceptions) if exceptions else words
         return first_span(self.keywords, candidate)
+
+
+@dataclass
+class _CompiledDomain:
+    value: str
+    keywords: PatternSet
+    exceptions: PatternSet
+
+    def span(self, words: _Words, extra: PatternSet | None = None) -> tuple[int, int] | None:
+        candidate = self.exceptions.mask(words)
+        if extra is not None:
+            candidate = extra.mask(candidate)
+        return self.keywords.first_span(candidate)
 
 
 @dataclass(frozen=True)
@@ -219,10 +363,65 @@ class ContextRule:
         return min(found[value] for value in self.if_found if value in found) if self.if_found else (0, 0)
 
 
+@dataclass
+class _CompiledRule:
+    rule: ContextRule
+    all_of: list[PatternSet]
+    none_of: PatternSet
+    ignore: PatternSet
+
+    def holds(self, found: dict[str, tuple[int, int]], words: _Words) -> tuple[int, int] | None:
+        rule = self.rule
+        if rule.if_found and not any(value in found for value in rule.if_found):
+            return None
+        if any(value in found for value in rule.unless_found):
+            return None
+        if self.none_of.patterns and self.none_of.first_span(words):
+            return None
+        spans = []
+        for group in self.all_of:
+            span = group.first_span(words)
+            if span is None:
+                return None
+            spans.append(span)
+        if spans:
+            return min(spans)
+        return min(found[value] for value in rule.if_found if value in found)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     domains: tuple[LifeDomain, ...]
     rules: tuple[ContextRule, ...]
+
+    @property
+    def compiled(self) -> tuple[_TermIndex, list[_CompiledDomain], list[_CompiledRule]]:
+        return _compile(self)
+
+
+@lru_cache(maxsize=4)
+def _compile(lexicon: Lexicon) -> tuple[_TermIndex, list[_CompiledDomain], list[_CompiledRule]]:
+    """The lexicon's patterns indexed for fast matching (built once per lexicon)."""
+    patterns: list[Pattern] = []
+    for domain in lexicon.domains:
+        patterns += [*domain.keywords, *domain.exceptions]
+    for rule in lexicon.rules:
+        patterns += [*(p for group in rule.all_of for p in group), *rule.none_of, *rule.ignore]
+    index = _TermIndex([t for p in patterns for t in p.terms])
+    domains = [
+        _CompiledDomain(d.value, PatternSet(d.keywords, index), PatternSet(d.exceptions, index))
+        for d in lexicon.domains
+    ]
+    rules = [
+        _CompiledRule(
+            rule=r,
+            all_of=[PatternSet(group, index) for group in r.all_of],
+            none_of=PatternSet(r.none_of, index),
+            ignore=PatternSet(r.ignore, index),
+        )
+        for r in lexicon.rules
+    ]
+    return index, domains, rules
 
 
 def _patterns(raw: list[str] | None, groups: dict[str, tuple[Pattern, ...]], where: str) -> tuple[Pattern, ...]:
@@ -323,25 +522,27 @@ class DomainSpan(NamedTuple):
     end: int
 
 
-def _detect(words: list[str | None]) -> dict[str, tuple[int, int]]:
+def _detect(raw_words: list[str | None]) -> dict[str, tuple[int, int]]:
     """Canonical value -> word span of the evidence, in file order of the domains."""
-    lexicon = load_lexicon()
+    index, domains, rules = load_lexicon().compiled
+    words = _Words(index, raw_words)
     found: dict[str, tuple[int, int]] = {}
-    for domain in lexicon.domains:
+    for domain in domains:
         span = domain.span(words)
         if span is not None:
             found[domain.value] = span
-    by_value = {d.value: d for d in lexicon.domains}
-    for rule in lexicon.rules:
-        span = rule.holds(found, words)
+    by_value = {d.value: d for d in domains}
+    for compiled in rules:
+        span = compiled.holds(found, words)
         if span is None:
             continue
+        rule = compiled.rule
         if rule.add and rule.add not in found:
             found[rule.add] = span
         if rule.drop:
             found.pop(rule.drop, None)
         if rule.domain and rule.domain in found:
-            still = by_value[rule.domain].span(words, rule.ignore)
+            still = by_value[rule.domain].span(words, compiled.ignore)
             if still is None:
                 del found[rule.domain]
             else:
