@@ -134,7 +134,7 @@ def _value(text: str, tokens: list[_Token]) -> str:
     value = text[tokens[0].start : tokens[-1].end].strip()
     if value.endswith(".") and len(tokens[-1].folded) > 1 and tokens[-1].folded not in _lists().titles:
         value = value[:-1]
-    return value.strip(" '’‘`\"-–")
+    return value.strip(" \"-–").rstrip("'’‘`")
 
 
 def read_name(text: str) -> NameResult:
@@ -170,7 +170,7 @@ def read_name(text: str) -> NameResult:
         # "Verhoeven, Anja": two parts that are both names stay together.
         if not (len(rest_tokens) <= 2 and _names_only(rest_tokens, lists) and "," in body and not lead_in):
             tokens = head_tokens
-    tokens = _strip_tail(tokens, lists)
+    tokens = _strip_place(_strip_tail(tokens, lists))
     if not tokens:
         return NameResult(None, "not_a_name")
     # Digits within the name part ("Jan 2", "0612345678"); "Jeroen, bel na 5" keeps "Jeroen".
@@ -180,6 +180,18 @@ def read_name(text: str) -> NameResult:
         return NameResult(None, "digits")
     title_case = len(tokens) <= 3 and not lead_in and all(t.surface[:1].isupper() for t in tokens)
     return _judge(body, tokens, lists, long_message=len(all_tokens) >= 6, title_case=title_case)
+
+
+def _strip_place(tokens: list[_Token]) -> list[_Token]:
+    """Drop "uit Almere" / "in Dordrecht" / "te Goes" after the name (an exact municipality name)."""
+    from bot.gemeente_recognition import recognise_gemeente
+
+    for index in range(len(tokens) - 1, 0, -1):
+        if tokens[index].folded in ("uit", "in", "te") and index + 1 < len(tokens):
+            place = " ".join(t.folded for t in tokens[index:])
+            if recognise_gemeente(place) is not None:
+                return tokens[:index]
+    return tokens
 
 
 def _names_only(tokens: list[_Token], lists: _Lists) -> bool:

@@ -97,9 +97,11 @@ def read_time(text: str) -> TimeResult:
             return TimeResult(lists.no_preference_value)
     if timed:
         return TimeResult(raw[: lists.max_length].strip())
-    if len(folded.split()) >= lists.free_text_min_words:
-        from bot.dialogue.yes_no import read_yes_no  # a longer yes/no answer is still no time
+    from bot.dialogue.yes_no import UNKNOWN, read_yes_no  # a longer yes/no answer is still no time
 
-        if read_yes_no(raw).value is None:
-            return TimeResult(raw[: lists.max_length].strip())
+    answer = read_yes_no(raw).value
+    if answer == UNKNOWN:  # "dat weet ik nog niet": no preference
+        return TimeResult(lists.no_preference_value)
+    if answer is None and len(folded.split()) >= lists.free_text_min_words:
+        return TimeResult(raw[: lists.max_length].strip())
     return TimeResult(None, "unclear")

@@ -19,8 +19,10 @@ YES, NO, UNKNOWN = "ja", "nee", "onbekend"
 # Skin tones, variation selectors and joiners that may follow an emoji.
 _EMOJI_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u200d]")
 _QUESTION_WORDS = frozenset({"wie", "wat", "waarom", "hoe", "waar", "wanneer", "welke", "hoeveel", "hoezo"})
+# Words that take the answer back ("nee wacht, ik wil toch wel gebeld worden"): no yes/no.
+_CHANGE_OF_MIND = re.compile(r"\b(?:wacht|bedenk|bedacht|alsnog)\b")
 # A longer message counts only when it starts with the answer and stays this short.
-_MAX_WORDS_WITH_EXTRA = 8
+_MAX_WORDS_WITH_EXTRA = 12
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,13 @@ def read_yes_no(text: str) -> YesNoResult:
         return YesNoResult(YES) if emoji == YES else YesNoResult(None, "unclear")
     if not all_words:
         return YesNoResult(None, "unclear")  # "?", "...", "!!"
+    joined = " ".join(all_words)
+    if len(all_words) > 1 and (
+        _CHANGE_OF_MIND.search(joined)
+        or (all_words[0] in ("nee", "neen", "no") and "toch wel" in joined)
+        or (all_words[0] == "ja" and re.search(r"\btoch niet\b", joined))
+    ):
+        return YesNoResult(None, "ambiguous")
     folded_words = [w for w in all_words if w not in lists.neutral]
     if not folded_words:
         return YesNoResult(None, "unclear")  # "hoor", "dank u"
