@@ -1,4 +1,8 @@
-"""Staff intake API: a real Sanic server on 127.0.0.1, called with `requests`."""
+"""Staff intake API: a real Sanic server on 127.0.0.1, called with `requests`.
+
+The administrator's token (OCO_STAFF_TOKEN) sees every municipality; a staff account's
+token only its own: other references answer 404. Reads and changes land in the access log.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 import requests
 from sanic import Sanic
 from sanic.touchup import TouchUp
 
-from bot.intake.api import create_intake_blueprint
-from bot.intake.store import CONTRACT_FIELDS, IntakeStore
+from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
+from bot.settings import load_settings
+from bot.staff_accounts import StaffAccounts
+from bot.webapp.intake_api import create_intake_blueprint
 from tests.db_fixtures import add_tracker_events, make_draft, tracker_senders
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -36,6 +42,7 @@ class Api:
     base: str
     store: IntakeStore
     tracker_url: str
+    accounts: StaffAccounts
 
     def get(self, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("headers", AUTH)
@@ -94,15 +101,20 @@ def pristine_sanic(monkeypatch) -> Iterator[None]:
         setattr(target, name, method)
 
 
-@pytest.fixture
-def api(store: IntakeStore, tmp_path, monkeypatch, pristine_sanic) -> Iterator[Api]:
-    monkeypatch.setenv("OCO_STAFF_TOKEN", TOKEN)
-    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+def start_api(store: IntakeStore, tracker_url: str, staff_token: str):
     app = Sanic(f"oco_api_test_{uuid.uuid4().hex[:8]}")
+    app.ctx.settings = replace(load_settings(), staff_token=staff_token)
+    app.ctx.staff_accounts = StaffAccounts(store.engine, store.writer)
     app.blueprint(create_intake_blueprint(store, tracker_store_url=tracker_url))
     port = free_port()
     loop, thread = serve_in_thread(app, port)
-    yield Api(f"http://127.0.0.1:{port}", store, tracker_url)
+    return Api(f"http://127.0.0.1:{port}", store, tracker_url, app.ctx.staff_accounts), loop, thread
+
+
+@pytest.fixture
+def api(store: IntakeStore, tmp_path, pristine_sanic) -> Iterator[Api]:
+    running, loop, thread = start_api(store, f"sqlite:///{tmp_path / 'tracker.db'}", TOKEN)
+    yield running
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
 
@@ -141,13 +153,19 @@ def test_every_route_refuses_without_the_token(api: Api) -> None:
     assert api.get("/api/intakes").status_code == 200
 
 
-def test_when_no_token_is_configured_everything_is_refused(api: Api, monkeypatch) -> None:
-    monkeypatch.setenv("OCO_STAFF_TOKEN", "")
-    api.store.create_intake(make_draft(), None)
-    for headers in ({}, {"Authorization": "Bearer "}, AUTH):
-        response = api.get("/api/intakes", headers=headers)
-        assert response.status_code == 401
-        assert "intakes" not in response.json()
+def test_when_no_token_is_configured_everything_is_refused(
+    store: IntakeStore, tmp_path, pristine_sanic
+) -> None:
+    running, loop, thread = start_api(store, f"sqlite:///{tmp_path / 't.db'}", staff_token="")
+    try:
+        store.create_intake(make_draft(), None)
+        for headers in ({}, {"Authorization": "Bearer "}, AUTH, {"Authorization": "Bearer  "}):
+            response = running.get("/api/intakes", headers=headers)
+            assert response.status_code == 401
+            assert "intakes" not in response.json()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
 
 
 def test_list_newest_first_with_filters(api: Api) -> None:
@@ -162,12 +180,15 @@ def test_list_newest_first_with_filters(api: Api) -> None:
     assert [i["reference"] for i in intakes] == [third["reference"], second["reference"],
                                                  first["reference"]]
     assert set(CONTRACT_FIELDS) <= set(intakes[0])
+    assert set(RECORD_FIELDS) <= set(intakes[0])
 
     almere = api.get("/api/intakes", params={"gemeente": "almere"}).json()["intakes"]
     assert [i["reference"] for i in almere] == [third["reference"], first["reference"]]
     new_in_almere = api.get("/api/intakes", params={"gemeente": "almere", "status": "nieuw"})
     assert [i["reference"] for i in new_in_almere.json()["intakes"]] == [third["reference"]]
     assert api.get("/api/intakes", params={"status": "kwijt"}).status_code == 400
+    assert api.get("/api/intakes", params={"urgent": "misschien"}).status_code == 400
+    assert api.get("/api/intakes", params={"gemeente": "Den Haag!"}).status_code == 400
 
 
 def test_get_one_intake(api: Api) -> None:
@@ -179,23 +200,25 @@ def test_get_one_intake(api: Api) -> None:
     assert api.get("/api/intakes/niet-bestaand").status_code == 404
 
 
-def test_patch_moves_status_forward_and_explains_refusals_in_dutch(api: Api) -> None:
+def test_patch_sets_the_status_with_who_and_explains_refusals_in_dutch(api: Api) -> None:
     reference = api.store.create_intake(make_draft(), None)["reference"]
     path = f"/api/intakes/{reference}"
 
-    skipped = api.patch(path, json={"status": "afgerond"})
-    assert skipped.status_code == 400
-    assert "nieuw" in skipped.json()["error"] and "afgerond" in skipped.json()["error"]
+    unknown = api.patch(path, json={"status": "gearchiveerd"})
+    assert unknown.status_code == 400
+    assert "nieuw" in unknown.json()["error"] and "afgerond" in unknown.json()["error"]
     assert api.patch(path, json={}).status_code == 400
+    assert api.patch(path, json={"status": 3}).status_code == 400
     assert api.patch(path, data="geen json", headers={**AUTH, "Content-Type":
                                                       "application/json"}).status_code == 400
 
     moved = api.patch(path, json={"status": "in_behandeling"})
     assert moved.status_code == 200
-    assert moved.json()["status"] == "in_behandeling"
+    assert (moved.json()["status"], moved.json()["status_changed_by"]) == ("in_behandeling",
+                                                                           "beheerder")
     assert api.patch(path, json={"status": "afgerond"}).json()["status"] == "afgerond"
-    assert api.patch(path, json={"status": "nieuw"}).status_code == 400
-    assert api.store.get_intake(reference)["status"] == "afgerond"
+    assert api.patch(path, json={"status": "nieuw"}).json()["status"] == "nieuw"  # reopened
+    assert api.store.get_intake(reference)["status"] == "nieuw"
     assert api.patch("/api/intakes/OCO-1999-00001",
                      json={"status": "in_behandeling"}).status_code == 404
 
@@ -240,3 +263,72 @@ def test_outbox_shows_delivery_status_without_bodies(api: Api) -> None:
     assert "Fatima" not in api.get("/api/outbox").text
     one = api.get("/api/outbox", params={"reference": by_hand["reference"]}).json()["outbox"]
     assert [r["status"] for r in one] == ["geen_adres"]
+
+
+# --- staff accounts per municipality ---------------------------------------------------------
+
+
+def test_an_account_token_sees_and_changes_only_its_municipality(api: Api) -> None:
+    mine = api.store.create_intake(make_draft(gemeente="dordrecht"), None)
+    theirs = api.store.create_intake(make_draft(gemeente="almere", conversation_id="c-al"), None)
+    account, token = api.accounts.add("dordrecht", "Team OCO Dordrecht")
+    team = {"Authorization": f"Bearer {token}"}
+
+    listed = api.get("/api/intakes", headers=team).json()["intakes"]
+    assert [r["reference"] for r in listed] == [mine["reference"]]
+    other = api.get("/api/intakes", headers=team, params={"gemeente": "almere"}).json()
+    assert other == {"intakes": []}
+    assert api.get(f"/api/intakes/{mine['reference']}", headers=team).status_code == 200
+    for method in ("get", "patch", "delete"):
+        response = getattr(api, method)(f"/api/intakes/{theirs['reference']}", headers=team,
+                                        json={"status": "afgerond"})
+        assert response.status_code == 404, method
+        assert response.json() == {"error": "Deze aanvraag bestaat niet (meer)."}
+        assert "Fatima" not in response.text
+    assert api.store.get_intake(theirs["reference"])["status"] == "nieuw"
+    outbox = api.get("/api/outbox", headers=team).json()["outbox"]
+    assert [row["reference"] for row in outbox] == [mine["reference"]]
+
+    changed = api.patch(f"/api/intakes/{mine['reference']}", headers=team,
+                        json={"status": "in_behandeling"})
+    assert changed.json()["status_changed_by"] == "Team OCO Dordrecht"
+    # The administrator still sees both.
+    assert len(api.get("/api/intakes").json()["intakes"]) == 2
+
+    assert api.accounts.revoke(account.id)
+    assert api.get("/api/intakes", headers=team).status_code == 401
+
+
+def test_reads_and_changes_land_in_the_access_log(api: Api) -> None:
+    first = api.store.create_intake(make_draft(gemeente="dordrecht"), None)["reference"]
+    second = api.store.create_intake(make_draft(gemeente="almere"), None)["reference"]
+    _account, token = api.accounts.add("almere", "Sanne (OCO Almere)")
+    team = {"Authorization": f"Bearer {token}"}
+
+    api.get("/api/intakes")
+    api.get(f"/api/intakes/{second}", headers=team)
+    api.patch(f"/api/intakes/{second}", headers=team, json={"status": "afgerond"})
+    api.get(f"/api/intakes/{first}", headers=team)  # 404: not logged as a read
+    api.delete(f"/api/intakes/{first}")
+
+    log = [(e["actor"], e["action"], e["reference"], e["gemeente"], e["detail"])
+           for e in reversed(api.store.access_log.entries())]
+    assert log == [
+        ("beheerder", "in_lijst", second, "almere", None),
+        ("beheerder", "in_lijst", first, "dordrecht", None),
+        ("Sanne (OCO Almere)", "gelezen", second, "almere", None),
+        ("Sanne (OCO Almere)", "status_gewijzigd", second, "almere", "afgerond"),
+        ("beheerder", "verwijderd", first, "dordrecht", None),
+    ]
+    for entry in api.store.access_log.entries():
+        assert "Fatima" not in str(entry)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer tökén-met-accenten", "Bearer \u00e9\u00e9n", "Bearer " + "x" * 5000, "Bearer \x7f",
+     "bearer " + TOKEN.upper()],
+)
+def test_odd_tokens_are_401_not_500(api: Api, header: str) -> None:
+    response = api.get("/api/intakes", headers={"Authorization": header.encode("utf-8")})
+    assert response.status_code == 401

@@ -1,7 +1,10 @@
-"""Retention: old intakes and old conversation events are removed; counts only on the CLI."""
+"""Retention: old intakes, conversation events, access-log lines and staff sessions are
+removed, on a schedule inside the web app; one intake is erased with its conversation;
+counts only on the CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,11 +14,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
+from bot.intake.access_log import READ, AccessEvent
 from bot.intake.models import intakes
 from bot.intake.store import IntakeStore
-from bot.retention import delete_conversation, purge
+from bot.retention import (
+    ACCESS_LOG_RETENTION_DAYS,
+    delete_conversation,
+    erase_intake,
+    purge,
+    run_retention_schedule,
+)
 from bot.settings import load_settings
+from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts
 from tests.db_fixtures import add_tracker_events, make_draft, tracker_senders
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -63,13 +75,15 @@ def test_purge_removes_only_what_is_past_its_retention(
 
     counts = purge(load_settings(), now=NOW)
 
-    assert counts == {"intakes": 1, "outbox": 1, "conversation_events": 2}
+    assert counts == {"intakes": 1, "outbox": 1, "conversation_events": 2, "access_log": 0,
+                      "staff_sessions": 0}
     assert store.get_intake(old) is None
     assert store.outbox_status(old) == []
     assert store.get_intake(recent) is not None
     assert [sender for sender, _ in tracker_senders(tracker)] == ["mixed-conv", "new-conv"]
     assert purge(load_settings(), now=NOW) == {"intakes": 0, "outbox": 0,
-                                               "conversation_events": 0}
+                                               "conversation_events": 0, "access_log": 0,
+                                               "staff_sessions": 0}
 
 
 def test_tracker_store_without_events_table_is_fine(
@@ -100,6 +114,115 @@ def test_cli_prints_counts_only(store: IntakeStore, db_url: str, tmp_path) -> No
         capture_output=True, text=True, timeout=60, check=True,
     )
 
-    assert json.loads(result.stdout) == {"intakes": 1, "outbox": 1, "conversation_events": 1}
+    assert json.loads(result.stdout) == {"intakes": 1, "outbox": 1, "conversation_events": 1,
+                                         "access_log": 0, "staff_sessions": 0}
     for secret in ("Fatima", "+31612345678", "fatima.devries", "team@oco.example"):
         assert secret not in result.stdout + result.stderr
+
+
+def test_access_log_lines_and_expired_sessions_go_too(
+    store: IntakeStore, sqlite_url: str, tmp_path, monkeypatch
+) -> None:
+    configure(monkeypatch, sqlite_url, f"sqlite:///{tmp_path / 'tracker.db'}")
+    store.access_log.record("beheerder", None, [AccessEvent(READ, "OCO-2025-00001", "almere")],
+                            now=NOW - timedelta(days=ACCESS_LOG_RETENTION_DAYS + 1))
+    store.access_log.record("beheerder", None, [AccessEvent(READ, "OCO-2026-00001", "almere")],
+                            now=NOW - timedelta(days=1))
+    accounts = StaffAccounts(store.engine, store.writer)
+    accounts.start_session(ADMINISTRATOR, "token", now=NOW - SESSION_MAX_AGE - timedelta(minutes=1))
+    live = accounts.start_session(ADMINISTRATOR, "token", now=NOW - timedelta(minutes=5))
+
+    counts = purge(load_settings(), now=NOW, store=store)
+
+    assert (counts["access_log"], counts["staff_sessions"]) == (1, 1)
+    assert [e["reference"] for e in store.access_log.entries()] == ["OCO-2026-00001"]
+    assert accounts.member_for_session(live, "token", now=NOW) == ADMINISTRATOR
+
+
+def test_the_schedule_runs_at_once_and_again_until_cancelled(
+    store: IntakeStore, db_url: str, tmp_path, monkeypatch
+) -> None:
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+    configure(monkeypatch, db_url, tracker)
+    old = store.create_intake(make_draft(), None)["reference"]
+    backdate(store, old, datetime.now(timezone.utc) - timedelta(days=400))
+    add_tracker_events(tracker, [("old-conv", 1000.0)])
+    rounds: list[dict[str, int]] = []
+    real_purge = purge
+
+    def counting(*args, **kwargs):
+        rounds.append(real_purge(*args, **kwargs))
+        if len(rounds) == 2:  # a second intake expires between two rounds
+            later = store.create_intake(make_draft(), None)["reference"]
+            backdate(store, later, datetime.now(timezone.utc) - timedelta(days=400))
+        return rounds[-1]
+
+    monkeypatch.setattr("bot.retention.purge", counting)
+
+    async def run_a_while() -> None:
+        task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.05))
+        for _ in range(200):
+            if len(rounds) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_a_while())
+    assert rounds[0]["intakes"] == 1 and rounds[0]["conversation_events"] == 1
+    assert rounds[1]["intakes"] == 0
+    assert rounds[2]["intakes"] == 1
+    assert store.list_intakes() == []
+
+
+def test_a_failing_round_is_logged_and_the_schedule_goes_on(
+    store: IntakeStore, monkeypatch, caplog
+) -> None:
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise OperationalError("DELETE ...", {"name": "Fatima"}, Exception("db down"))
+
+    monkeypatch.setattr("bot.retention.purge", failing)
+
+    async def run_a_while() -> None:
+        task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.02))
+        for _ in range(100):
+            if len(calls) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_a_while())
+    assert len(calls) >= 2
+    assert "retention purge failed: OperationalError" in caplog.text
+    assert "Fatima" not in caplog.text
+
+
+def test_erase_intake_deletes_the_conversation_first(
+    store: IntakeStore, tracker_url: str, monkeypatch
+) -> None:
+    add_tracker_events(tracker_url, [("conv-a", 1.0), ("conv-a", 2.0), ("conv-b", 3.0)])
+    gone = store.create_intake(make_draft(conversation_id="conv-a"), None)["reference"]
+    kept = store.create_intake(make_draft(conversation_id="conv-b", gemeente="almere"),
+                               None)["reference"]
+
+    with pytest.raises(KeyError):
+        erase_intake(store, tracker_url, kept, gemeente="dordrecht")  # other municipality
+    assert erase_intake(store, tracker_url, gone) == {
+        "deleted": gone, "conversation_deleted": True, "conversation_events_deleted": 2,
+    }
+    assert store.get_intake(gone) is None
+    assert tracker_senders(tracker_url) == [("conv-b", 3.0)]
+
+    def broken(url: str, sender: str) -> int:
+        raise OperationalError("DELETE FROM events", {}, Exception("tracker down"))
+
+    monkeypatch.setattr("bot.retention.delete_conversation", broken)
+    with pytest.raises(OperationalError):
+        erase_intake(store, tracker_url, kept)
+    assert store.get_intake(kept) is not None  # still there: staff can try again

@@ -2,7 +2,8 @@
 
 All three show the anonymous counters of bot/analytics for a period (from/to, inclusive,
 Dutch calendar days) and optionally one municipality. Pages need a staff session (like
-the other staff pages); the JSON API needs `Authorization: Bearer $OCO_STAFF_TOKEN`.
+the other staff pages); the JSON API needs `Authorization: Bearer <token>` (the
+administrator's OCO_STAFF_TOKEN or a staff account's token: the counts are anonymous).
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from bot.analytics.store import AnalyticsStore, StatsSummary
 from bot.catalogue import SLUG_PATTERN, UNKNOWN
 from bot.gemeente_recognition import gemeente_naam
 from bot.life_domains import life_domain_label
-from bot.staff_auth import staff_token_ok, unauthorized
-from bot.webapp.staff import call_store, render, staff_page
+from bot.webapp.staff_auth import call_store, render, staff_json, staff_page
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +225,12 @@ def create_stats_blueprint(store: AnalyticsStore) -> Blueprint:
             filters = parse_filters(request.args)
         except FilterError as exc:
             return raw(str(exc).encode(), status=400, content_type="text/plain; charset=utf-8")
-        rows = await call_store(store.rows, filters.start, filters.end, filters.gemeente)
+        try:
+            rows = await call_store(store.rows, filters.start, filters.end, filters.gemeente)
+        except Exception as exc:
+            logger.warning("dashboard.csv: statistics not available (%s)", type(exc).__name__)
+            return raw(b"De cijfers konden niet worden geladen.", status=503,
+                       content_type="text/plain; charset=utf-8")
         name = f"oco-statistieken_{filters.start}_{filters.end}"
         name += f"_{filters.gemeente}.csv" if filters.gemeente else ".csv"
         return raw(
@@ -235,9 +240,8 @@ def create_stats_blueprint(store: AnalyticsStore) -> Blueprint:
         )
 
     @bp.get("/api/stats")
+    @staff_json
     async def api_stats(request: Request) -> HTTPResponse:
-        if not staff_token_ok(request, request.app.ctx.settings.staff_token):
-            return unauthorized()
         try:
             filters = parse_filters(request.args)
         except FilterError as exc:

@@ -1,0 +1,74 @@
+"""How staff pages write times, statuses, municipalities and life domains (pure functions).
+
+Times are shown in Europe/Amsterdam in plain Dutch: "29 november 2026, 14:05".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.gemeente_recognition import gemeente_naam
+from bot.life_domains import life_domain_label
+from bot.vocabulary import status_label
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+    "september", "oktober", "november", "december",
+)
+CONTACT_PREFERENCE_LABELS = {"telefoon": "telefoon", "email": "e-mail", "whatsapp": "WhatsApp"}
+WIJKTEAM_LABELS = {"ja": "ja", "nee": "nee", "onbekend": "niet bekend"}
+DELIVERY_LABELS = {
+    "pending": "wacht op verzending",
+    "sent": "verstuurd",
+    "failed": "mislukt",
+    "geen_adres": "geen e-mailadres ingesteld",
+    None: "geen bericht",
+}
+
+__all__ = [
+    "CONTACT_PREFERENCE_LABELS", "DELIVERY_LABELS", "WIJKTEAM_LABELS", "dutch_datetime",
+    "gemeente_label", "life_domain_text", "status_label",
+]
+
+
+def dutch_datetime(value: str | datetime | None) -> str:
+    """'2026-11-29T13:05:09.123+00:00' -> '29 november 2026, 14:05' (Amsterdam time).
+
+    Naive datetimes are taken as UTC; None and unreadable text give "" / the text itself.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    local = moment.astimezone(LOCAL_TZ)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+
+
+def gemeente_label(slug: str | None) -> str:
+    """The municipality's name ('Dordrecht'), or the slug when it is not in the catalogue."""
+    if not slug:
+        return ""
+    try:
+        return gemeente_naam(slug) or slug
+    except Exception:  # a broken catalogue must not break the staff pages
+        return slug
+
+
+def life_domain_text(values: list[str] | None) -> str:
+    """'Geld en schulden, Wonen' from canonical values; unknown values as they are."""
+    labels = []
+    for value in values or []:
+        try:
+            labels.append(life_domain_label(value))
+        except KeyError:
+            labels.append(value)
+    return ", ".join(labels)
