@@ -60,9 +60,12 @@ class OcoFormValidationAction(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
         updates: Dict[str, Any] = {}
         for slot, value in list(tracker.slots_to_validate().items()):
-            if slot not in required:
+            # The question just asked is always validated: required_slots may depend on the
+            # raw, not yet validated answer ("nee" at the consent question ends the form).
+            if slot not in required and slot != requested:
                 continue
             question = question_for(self.form_name(), slot)
             custom = getattr(self, f"validate_{slot}", None)

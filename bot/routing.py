@@ -17,9 +17,10 @@ import yaml
 from bot.catalogue import Municipality, Organisation
 from bot.life_domains import LIFE_DOMAINS, life_domain_label
 from bot.paths import DATA_DIR
+from bot.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
 
 ROUTING_FILE = DATA_DIR / "routing.yml"
-ROUTE_KINDS = ("oco", "organisatie", "wijkteam")
+ROUTE_KINDS = ROUTING_RULE_KINDS  # the kinds a rule can give (bot/vocabulary.py)
 PLACEHOLDERS = frozenset(
     {
         "gemeente_naam",
@@ -41,7 +42,7 @@ _BOOL_CONDITIONS = {
 }
 _CHOICE_CONDITIONS = {
     "complexiteit": ("complexity", ("enkelvoudig", "meervoudig")),
-    "wijkteam_contact": ("wijkteam_contact", ("ja", "nee", "onbekend")),
+    "wijkteam_contact": ("wijkteam_contact", WIJKTEAM_CONTACT),
 }
 _COUNT_CONDITIONS = ("levensgebieden", "min_levensgebieden", "max_levensgebieden")
 CONDITIONS = frozenset([*_BOOL_CONDITIONS, *_CHOICE_CONDITIONS, *_COUNT_CONDITIONS, "organisatie_beschikbaar"])

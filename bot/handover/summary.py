@@ -20,9 +20,9 @@ from bot.life_domains import detect_life_domains, life_domain_label, life_domain
 from bot.paths import DATA_DIR
 from bot.safety import detect_crisis
 from bot.urgency import is_urgent
+from bot.vocabulary import WIJKTEAM_CONTACT
 
 SUMMARY_FILE = DATA_DIR / "summary.yml"
-WIJKTEAM_VALUES = ("ja", "nee", "onbekend")
 MEETING_INTENTS = {"prepare_meeting": "gesprek", "complaint_or_objection": "klacht"}
 
 
@@ -102,7 +102,7 @@ def establish(
         urgent=urgent,
         urgency_kinds=urgency,
         crisis_kinds=crisis,
-        wijkteam_contact=wijkteam if wijkteam in WIJKTEAM_VALUES else "onbekend",
+        wijkteam_contact=wijkteam if wijkteam in WIJKTEAM_CONTACT else "onbekend",
         meetings=meetings,
         advice="urgent" if urgency and not slots.get("route_kind") else slots.get("route_kind"),
         safe_to_contact=safe_to_contact,
