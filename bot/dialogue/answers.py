@@ -41,7 +41,7 @@ from bot.dialogue.choices import read_choice
 from bot.dialogue.names import read_name
 from bot.dialogue.signals import is_question
 from bot.dialogue.times import read_time
-from bot.dialogue.words import normalise_text, phrase_pattern, words
+from bot.dialogue.words import has_letters, normalise_text, phrase_pattern, words
 from bot.dialogue.yes_no import read_yes_no
 from bot.gemeente_recognition import recognise_gemeente
 
@@ -166,7 +166,7 @@ def read_answer(
     if kind == "gemeente":
         return _read_gemeente(raw, metadata_gemeente)
     if kind == "free_text":
-        return _ok(kind, raw) if normalise_text(raw) else _no(kind, "unclear")
+        return _ok(kind, raw) if has_letters(raw) else _no(kind, "unclear")
     if is_question(raw):
         return _no(kind, "question")
     if kind == "name":

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.dialogue.words import dutch_stop_words, normalise_text, normalised_set, words
+from bot.dialogue.words import dutch_stop_words, fold_any_script, folded_set, words
 
 # A name word: letters, inner hyphens / apostrophes / dots ("Jan-Willem", "D'Angelo", "A.B.").
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’‘`.][^\W\d_]+)*[.]?|['’‘`][^\W\d_]+", re.UNICODE)
@@ -48,17 +48,17 @@ def _lists() -> _Lists:
     raw = words()["name"]
 
     def phrases(key: str) -> tuple[tuple[str, ...], ...]:
-        found = {tuple(normalise_text(p).split()) for p in raw[key] if normalise_text(p)}
+        found = {tuple(fold_any_script(p).split()) for p in raw[key] if fold_any_script(p)}
         return tuple(sorted(found, key=len, reverse=True))
 
     return _Lists(
         prefixes=phrases("prefixes"),
-        greetings=normalised_set(raw["greetings"]),
+        greetings=folded_set(raw["greetings"]),
         suffixes=phrases("suffixes"),
-        titles=normalised_set(raw["titles"]),
-        particles=normalised_set(raw["particles"]),
-        not_names=normalised_set(raw["not_names"]),
-        roles=normalised_set(raw["roles"]),
+        titles=folded_set(raw["titles"]),
+        particles=folded_set(raw["particles"]),
+        not_names=folded_set(raw["not_names"]),
+        roles=folded_set(raw["roles"]),
         max_words=int(raw["max_words"]),
         max_length=int(raw["max_length"]),
     )
@@ -75,7 +75,7 @@ class _Token:
 def _tokens(text: str, offset: int = 0) -> list[_Token]:
     found = []
     for match in _TOKEN.finditer(text):
-        folded = normalise_text(match.group(0))
+        folded = fold_any_script(match.group(0))
         if folded:
             found.append(_Token(match.group(0), folded, match.start() + offset, match.end() + offset))
     return found
@@ -117,7 +117,7 @@ def _first_clause(text: str) -> tuple[str, int, bool]:
     for match in _CLAUSE_BREAK.finditer(text):
         head = text[: match.start()]
         if _tokens(head):
-            return head, 0, bool(normalise_text(text[match.end() :]))
+            return head, 0, bool(fold_any_script(text[match.end() :]))
     return text, 0, False
 
 
@@ -147,7 +147,7 @@ def read_name(text: str) -> NameResult:
     raw = (text or "").strip()
     if not raw:
         return NameResult(None, "empty")
-    if not normalise_text(raw):
+    if not fold_any_script(raw):
         return NameResult(None, "unclear")
     if "@" in raw:
         return NameResult(None, "email")
@@ -158,7 +158,7 @@ def read_name(text: str) -> NameResult:
     all_tokens = _tokens(body)
     if not all_tokens:
         return NameResult(None, "digits" if any(ch.isdigit() for ch in raw) else "unclear")
-    if normalise_text(body) in lists.not_names:
+    if fold_any_script(body) in lists.not_names:
         return NameResult(None, "not_a_name")
     tokens, lead_in = _strip_lead(all_tokens, lists)
     # Cut off what follows the name ("ik ben Fatima en bel me maar 's avonds").

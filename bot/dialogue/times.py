@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.dialogue.words import normalise_text, normalised_set, phrase_pattern, words
+from bot.dialogue.words import fold_any_script, folded_set, phrase_pattern, words
 
 # "9", "9 uur", "9u", "10:30", "17.00", "half 3", "kwart over 4" (normalised: no ":" or ".").
 _CLOCK = re.compile(r"(?<!\d)(?:[01]?\d|2[0-4])(?:[:.h][0-5]\d)?\s*(?:uur|u|h)?(?!\d)")
@@ -42,14 +42,14 @@ def _lists() -> _Lists:
     raw = words()["time"]
     exact, prefixes = set(), []
     for word in raw["words"]:
-        folded = normalise_text(str(word).rstrip("*"))
+        folded = fold_any_script(str(word).rstrip("*"))
         (prefixes.append(folded) if str(word).endswith("*") else exact.add(folded))
     return _Lists(
         no_preference_value=str(raw["no_preference_value"]),
         no_preference=phrase_pattern(raw["no_preference"]),
         exact_words=frozenset(exact),
         prefix_words=tuple(prefixes),
-        not_times=normalised_set(raw["not_times"]),
+        not_times=folded_set(raw["not_times"]),
         free_text_min_words=int(raw["free_text_min_words"]),
         max_length=int(raw["max_length"]),
     )
@@ -66,7 +66,7 @@ def has_time_words(text: str) -> bool:
     """True when ``text`` names a moment: a weekday, day part, clock time or period word."""
     lists = _lists()
     raw = text or ""
-    folded = normalise_text(raw)
+    folded = fold_any_script(raw)
     if any(_is_time_word(word, lists) for word in folded.split()):
         return True
     # Clock times on the raw text, so "10:30" and "17.00" keep their separator.
@@ -81,7 +81,7 @@ def read_time(text: str) -> TimeResult:
     """
     lists = _lists()
     raw = (text or "").strip()
-    folded = normalise_text(raw)
+    folded = fold_any_script(raw)
     if not raw:
         return TimeResult(None, "empty")
     if not folded:

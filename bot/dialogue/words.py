@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -22,6 +23,8 @@ ANSWER_WORDS_FILE = DATA_DIR / "answer_words.yml"
 __all__ = [
     "ANSWER_WORDS_FILE",
     "dutch_stop_words",
+    "fold_any_script",
+    "has_letters",
     "has_phrase",
     "normalise_text",
     "phrase_pattern",
@@ -77,3 +80,29 @@ def has_phrase(folded: str, phrases: Iterable[str]) -> bool:
 
 def normalised_set(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(normalise_text(str(v)) for v in values if normalise_text(str(v)))
+
+
+_APOSTROPHES = re.compile(r"['’‘`´]")
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+_LATIN_EXTRA = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe"})
+_NOT_A_LETTER = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold_any_script(text: str) -> str:
+    """Like ``normalise_text`` but keeps letters of every script ("Олена" -> "олена") and spells
+    Latin letters without a decomposition plainly ("Małgorzata" -> "malgorzata", "adım" ->
+    "adim"); plain ASCII text folds exactly as ``normalise_text`` does."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower().translate(_LATIN_EXTRA))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _APOSTROPHES.sub("", stripped.lower())
+    return " ".join(_NOT_A_LETTER.sub(" ", stripped).split())
+
+
+def has_letters(text: str) -> bool:
+    """True when ``text`` holds a letter or digit of any script (not only emoji or punctuation)."""
+    return any(ch.isalnum() for ch in text or "")
+
+
+def folded_set(values: Iterable[Any]) -> frozenset[str]:
+    """``fold_any_script`` of each value (empty ones left out)."""
+    return frozenset(fold_any_script(str(v)) for v in values if fold_any_script(str(v)))

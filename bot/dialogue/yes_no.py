@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.dialogue.words import normalise_text, normalised_set, words
+from bot.dialogue.words import fold_any_script, folded_set, words
 
 YES, NO, UNKNOWN = "ja", "nee", "onbekend"
 # Skin tones, variation selectors and joiners that may follow an emoji.
@@ -43,16 +43,16 @@ class _Lists:
 def _lists() -> _Lists:
     raw = words()["yes_no"]
     options = []
-    neutral = normalised_set(raw["neutral"])
+    neutral = folded_set(raw["neutral"])
     for option in (YES, NO, UNKNOWN):
         # Neutral words are dropped from phrases and messages alike: "nu even niet" = "nu niet".
-        phrases = {tuple(w for w in normalise_text(p).split() if w not in neutral) for p in raw[option]}
+        phrases = {tuple(w for w in fold_any_script(p).split() if w not in neutral) for p in raw[option]}
         phrases.discard(())
         options.append((option, tuple(sorted(phrases, key=len, reverse=True))))
     return _Lists(
         options=tuple(options),
         neutral=neutral,
-        typos={normalise_text(str(k)): normalise_text(str(v)) for k, v in raw["typos"].items()},
+        typos={fold_any_script(str(k)): fold_any_script(str(v)) for k, v in raw["typos"].items()},
         yes_emoji=frozenset(raw["yes_emoji"]),
     )
 
@@ -83,7 +83,7 @@ def read_yes_no(text: str) -> YesNoResult:
     raw = (text or "").strip()
     if not raw:
         return YesNoResult(None, "empty")
-    all_words = [_fix_word(w, lists) for w in normalise_text(raw).split()]
+    all_words = [_fix_word(w, lists) for w in fold_any_script(raw).split()]
     emoji = _emoji_answer(raw, lists)
     if emoji is not None and not all_words:
         return YesNoResult(YES) if emoji == YES else YesNoResult(None, "unclear")
