@@ -17,6 +17,7 @@ from actions.common import (
     CLARIFICATION_SLOTS,
     SKIPPED,
     UNKNOWN_GEMEENTE,
+    answer_secondary_parts,
     gemeente_display_name,
     gemeente_from_message,
     gemeente_slots,
@@ -89,6 +90,7 @@ class ActionStartClarification(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        answer_secondary_parts(dispatcher, tracker, domain)
         events: List[EventType] = reset_slots(CLARIFICATION_SLOTS)
         intent = latest_intent(tracker)
         text = latest_text(tracker)

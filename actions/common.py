@@ -141,3 +141,18 @@ INTAKE_SLOTS = (
     "contact_name", "contact_preference", "contact_phone", "contact_email", "safe_to_contact",
     "safe_message", "preferred_time", "intake_decision", "edit_field", "intake_gave_up", "invalid_attempts",
 )
+
+
+# Parts of a combined message that get a short answer before the main one
+# ("Ben ik met een computer aan het praten? Ik wil een mens spreken."): by default the first
+# response of the question's FAQ answer (utter_<intent>).
+SHORT_ANSWERS = {"bot_challenge": "utter_bot_challenge_short"}
+
+
+def answer_secondary_parts(dispatcher: Any, tracker: Tracker, domain: dict[str, Any]) -> None:
+    """Answer the other parts of a combined message (``secondary_intents`` of the turn reading)."""
+    responses = domain.get("responses") or {}
+    for intent in tracker.latest_message.get("secondary_intents") or []:
+        name = SHORT_ANSWERS.get(intent, f"utter_{intent}")
+        if name in responses:
+            dispatcher.utter_message(response=name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -170,3 +170,21 @@ class OcoFormValidationAction(FormValidationAction):
         """A question that cannot be skipped was not understood ``give_up`` times."""
         dispatcher.utter_message(response="utter_give_up")
         return {question.slot: None}
+
+
+class ActionExplainQuestion(Action):
+    """A question in the middle of a form that the assistant cannot place ("waarom wilt u dat?").
+
+    Says why the pending question is asked (``utter_why_<slot>``) when the domain has that text,
+    else that a cliëntondersteuner can answer it; the rule then asks the pending question again.
+    """
+
+    def name(self) -> str:
+        return "action_explain_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        dispatcher.utter_message(response=response_or_default(domain, f"utter_why_{slot}", "utter_question_unknown"))
+        return []

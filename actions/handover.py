@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     INTAKE_SLOTS,
+    answer_secondary_parts,
     gemeente_display_name,
     known_gemeente,
     latest_intent,
@@ -25,10 +26,6 @@ from actions.common import (
 from actions.gemeente import give_contact_details
 from actions.intake_record import story_so_far
 from bot.handover.summary import texts as summary_texts
-
-# Parts of a combined message that are answered before the handover starts
-# ("Ben ik met een computer aan het praten? Ik wil een mens spreken.").
-SECONDARY_ANSWERS = {"bot_challenge": "utter_bot_challenge_short"}
 
 
 def is_served(slug: str | None) -> bool:
@@ -44,9 +41,7 @@ class ActionStartHandover(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        for intent in tracker.latest_message.get("secondary_intents") or []:
-            if intent in SECONDARY_ANSWERS:
-                dispatcher.utter_message(response=SECONDARY_ANSWERS[intent])
+        answer_secondary_parts(dispatcher, tracker, domain)
         return [
             *reset_slots(INTAKE_SLOTS),
             SlotSet("intake_reference", None),

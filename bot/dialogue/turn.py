@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.dialogue.answers import read_answer
 from bot.dialogue.questions import Question
-from bot.dialogue.signals import priority_order, strong_signal
+from bot.dialogue.signals import priority_order, sentence_signals, strong_signal
 from bot.life_domains import detect_life_domains, normalise_text
 
 ANSWER_INTENT = "inform"
@@ -43,6 +43,13 @@ QUESTION_INTENTS = frozenset({
 _KINDS_WHERE_ANSWER_WINS = frozenset({"yes_no", "choice", "time", "phone", "email"})
 _RESTART = re.compile(r"^/?(restart|herstart|opnieuw( beginnen| starten)?|begin (maar )?opnieuw|"
                       r"(ik wil )?(graag )?opnieuw beginnen|start opnieuw|reset)$")
+COMPLAINT_SIGNAL = "complaint"
+COMPLAINT_INTENT = "complaint_or_objection"
+# A complaint in any sentence of a message outranks these (data/priorities.yml): the question
+# part is answered too (``secondary_intents``).
+_COMPLAINT_OUTRANKS = frozenset(
+    {SITUATION_INTENT, "prepare_meeting", FALLBACK_INTENT, "out_of_scope"} | QUESTION_INTENTS
+)
 # Intent ranking entries beyond this confidence count as "the classifier meant it".
 FAQ_CONFIDENCE = 0.6
 
@@ -102,10 +109,14 @@ def read_turn(
     pending: Question | None,
     *,
     metadata_gemeente: str | None = None,
+    runner_up: str | None = None,
 ) -> TurnReading:
     """Decide what one message is, given the question that is pending (or None).
 
     ``text`` is the message as typed; a button payload ("/inform{...}") is never re-read.
+    ``runner_up`` is the classifier's second intent: it stands when the classifier said
+    ``crisis`` but neither the crisis detector nor a distress word backs that up (a false alarm
+    such as "ik wil het beste voor mijn kind"); the crisis detector alone decides a crisis.
     """
     intent, secondary = split_intent(classifier_intent or FALLBACK_INTENT)
     if text.strip().startswith("/"):
@@ -113,20 +124,28 @@ def read_turn(
     if is_restart(text):
         return TurnReading(intent=RESTART_INTENT)
     signal = strong_signal(text, intent=intent)
+    if intent == "crisis" and signal != "crisis":
+        intent = runner_up or FALLBACK_INTENT
     if pending is not None:
         return _read_as_answer(text, intent, classifier_confidence, signal, pending, metadata_gemeente)
-    if intent == "crisis" or signal == "crisis":
+    if signal == "crisis":
         return TurnReading(intent="crisis", signal="crisis", secondary_intents=secondary)
     if signal == "request_human" and intent not in ("request_human", "stop"):
         others = _without([*secondary, intent], "request_human")
         return TurnReading(intent="request_human", signal=signal, secondary_intents=others)
+    if COMPLAINT_SIGNAL in sentence_signals(text) and intent in _COMPLAINT_OUTRANKS:
+        others = _without([*secondary, intent], COMPLAINT_INTENT)
+        return TurnReading(intent=COMPLAINT_INTENT, signal=COMPLAINT_SIGNAL, secondary_intents=others)
     if intent == FALLBACK_INTENT and detect_life_domains(text):
         return TurnReading(intent=SITUATION_INTENT, signal="situation", secondary_intents=secondary)
     return TurnReading(intent=intent, signal=signal, secondary_intents=secondary)
 
 
 # Intents that add nothing to answer as the second part of a message ("nee wacht, ...").
-_NOT_A_PART = frozenset({FALLBACK_INTENT, ANSWER_INTENT, "affirm", "deny", "greet", "thank", "goodbye", "skip"})
+_NOT_A_PART = frozenset({
+    FALLBACK_INTENT, ANSWER_INTENT, SITUATION_INTENT, "affirm", "deny", "greet", "thank", "goodbye", "skip",
+    "out_of_scope",
+})
 
 
 def _without(intents: list[str], drop: str) -> list[str]:
@@ -141,7 +160,7 @@ def _read_as_answer(
     pending: Question,
     metadata_gemeente: str | None,
 ) -> TurnReading:
-    if signal == "crisis" or intent == "crisis":
+    if signal == "crisis":
         return TurnReading(intent="crisis", signal="crisis")
     reading = read_answer(
         pending.kind, text, question=pending.choice, options=pending.options or None,

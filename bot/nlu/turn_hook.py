@@ -78,9 +78,11 @@ def apply_turn_reading(parse_data: Dict[str, Any], tracker: Any, metadata: Dict[
     pending = None
     if tracker is not None:
         pending = question_for(tracker.active_loop_name, tracker.get_slot("requested_slot"))
+    ranking = [entry.get("name") for entry in parse_data.get("intent_ranking") or []]
+    runner_up = next((name for name in ranking if name and name not in (classifier_intent, "crisis")), None)
     reading = read_turn(
         text, classifier_intent, confidence, pending,
-        metadata_gemeente=pending_gemeente(tracker, metadata),
+        metadata_gemeente=pending_gemeente(tracker, metadata), runner_up=runner_up,
     )
     parse_data["classifier_intent"] = {"name": classifier_intent, "confidence": confidence}
     if reading.secondary_intents:

@@ -1,0 +1,125 @@
+"""Reading a message in context (bot/dialogue/turn.py): answer attempt or interruption.
+
+The classifier's intent is given as the one it actually produced for such messages before
+this reading existed (a one-word answer comes out as affirm, greet or goodbye).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.questions import question_for
+from bot.dialogue.turn import is_restart, read_turn, split_intent
+
+NAME = question_for("intake_form", "contact_name")
+TIME = question_for("intake_form", "preferred_time")
+CONSENT = question_for("intake_form", "consent")
+PREFERENCE = question_for("intake_form", "contact_preference")
+GEMEENTE = question_for("intake_form", "gemeente")
+STORY = question_for("intake_form", "intake_story")
+
+ANSWERS = [
+    # (question, text, classifier intent, expected value)
+    (NAME, "Bram", "affirm", "Bram"),
+    (NAME, "Lisa", "greet", "Lisa"),
+    (NAME, "Mevrouw Verhoeven", "greet", "Mevrouw Verhoeven"),
+    (NAME, "Ahmed", "goodbye", "Ahmed"),
+    (NAME, "ik heet Joost", "inform", "Joost"),
+    (TIME, "maandag", "goodbye", "maandag"),
+    (TIME, "middag", "greet", "middag"),
+    (TIME, "'s middags, als mijn man slaapt", "crisis", "'s middags, als mijn man slaapt"),
+    (TIME, "na 5 uur", "inform", "na 5 uur"),
+    (TIME, "bel me maar morgenochtend", "request_human", "bel me maar morgenochtend"),
+    (CONSENT, "ja", "affirm", "ja"),
+    (CONSENT, "nee, stop maar", "stop", "nee"),
+    (CONSENT, "👍", "affirm", "ja"),
+    (PREFERENCE, "bellen", "inform", "telefoon"),
+    (PREFERENCE, "liever mailen", "inform", "email"),
+    (PREFERENCE, "bel mij maar", "request_human", "telefoon"),
+    (PREFERENCE, "de tweede", "inform", "email"),
+    (GEMEENTE, "Zwijndrecht", "ask_oco_eligibility", "zwijndrecht"),
+    (GEMEENTE, "zierikzee", "inform", "schouwen-duiveland"),
+    (STORY, "hoe lang heb ik om bezwaar te maken tegen het besluit?", "ask_procedure",
+     "hoe lang heb ik om bezwaar te maken tegen het besluit?"),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "intent", "value"), ANSWERS, ids=[a[1] for a in ANSWERS])
+def test_a_pending_question_reads_the_message_as_an_answer(question, text, intent, value) -> None:
+    reading = read_turn(text, intent, 0.6, question)
+    assert reading.intent == "inform"
+    assert reading.answer is not None and reading.answer["slot"] == question.slot
+    assert reading.answer["value"] == value
+
+
+UNCLEAR = [(CONSENT, "?"), (CONSENT, "hmm"), (CONSENT, "..."), (CONSENT, "🤔"), (TIME, "ja"), (NAME, "bellen"),
+           (NAME, "hallo")]
+
+
+@pytest.mark.parametrize(("question", "text"), UNCLEAR, ids=[u[1] for u in UNCLEAR])
+def test_unclear_answers_stay_answer_attempts_that_are_not_understood(question, text) -> None:
+    reading = read_turn(text, "affirm", 0.55, question)
+    assert reading.intent == "inform"
+    assert reading.answer["understood"] is False
+
+
+INTERRUPTIONS = [
+    (NAME, "Ik wil iemand spreken", "request_human", "request_human"),
+    (NAME, "stop", "stop", "stop"),
+    (NAME, "ik wil stoppen met deze aanmelding", "stop", "stop"),
+    (CONSENT, "wie kan mijn gegevens dan lezen?", "ask_privacy", "ask_privacy"),
+    (CONSENT, "wat kost het?", "ask_oco_cost", "ask_oco_cost"),
+    (TIME, "ik wil niet meer leven", "crisis", "crisis"),
+    (NAME, "hij heeft me weer geslagen", "describe_situation", "crisis"),
+    (STORY, "wat kost een clientondersteuner?", "ask_oco_cost", "ask_oco_cost"),
+    (NAME, "waarom wilt u mijn naam weten?", "out_of_scope", "nlu_fallback"),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "intent", "expected"), INTERRUPTIONS, ids=[i[1] for i in INTERRUPTIONS])
+def test_only_strong_signals_interrupt_an_answer(question, text, intent, expected) -> None:
+    reading = read_turn(text, intent, 0.9, question)
+    assert reading.intent == expected
+    assert reading.answer is None
+
+
+OUTSIDE = [
+    ("nee wacht, ik wil toch wel gebeld worden", "deny", "request_human"),
+    ("ik wil het beste voor mijn kind", "crisis", "describe_situation"),
+    ("ik ben het niet eens met het ondersteuningsplan van het sociaal team", "describe_situation",
+     "complaint_or_objection"),
+    ("mijn huur is te hoog en ik heb schulden", "nlu_fallback", "describe_situation"),
+    ("wat kost het", "ask_oco_cost", "ask_oco_cost"),
+    ("hallo", "greet", "greet"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), OUTSIDE, ids=[o[0] for o in OUTSIDE])
+def test_outside_the_forms_the_classifier_is_corrected_only_by_clear_signals(text, intent, expected) -> None:
+    assert read_turn(text, intent, 0.7, None, runner_up="describe_situation").intent == expected
+
+
+def test_a_combined_intent_keeps_one_contract_intent_on_top() -> None:
+    assert split_intent("bot_challenge+request_human") == ("request_human", ["bot_challenge"])
+    assert split_intent("request_human+describe_situation") == ("request_human", ["describe_situation"])
+    assert split_intent("greet") == ("greet", [])
+    reading = read_turn("ben ik met een computer aan het praten? ik wil een mens spreken",
+                        "bot_challenge+request_human", 0.8, None)
+    assert reading.intent == "request_human"
+    assert reading.secondary_intents == ["bot_challenge"]
+
+
+@pytest.mark.parametrize("text", ["/restart", "opnieuw", "Opnieuw beginnen", "opnieuw starten", "begin opnieuw"])
+def test_restart_words(text: str) -> None:
+    assert is_restart(text)
+    assert read_turn(text, "nlu_fallback", 0.3, NAME).intent == "restart"
+
+
+@pytest.mark.parametrize("text", ["ik wil opnieuw een aanvraag doen", "opnieuw bellen graag", "Bram"])
+def test_restart_only_as_the_whole_message(text: str) -> None:
+    assert not is_restart(text)
+
+
+def test_a_button_payload_is_never_read_again() -> None:
+    reading = read_turn('/inform{"contact_preference": "telefoon"}', "inform", 1.0, NAME)
+    assert reading.intent == "inform" and reading.answer is None
