@@ -37,6 +37,7 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 # 9-15 digits, optionally starting with + or 00, separated by at most one space, dash,
 # slash or bracket; not part of a longer word, decimal number or IP address.
 _PHONE_RE = re.compile(r"(?<![\w.])(?:\+|00)?\d(?:[ \t()/-]{0,2}\d){8,14}(?![\w]|\.\d)")
+_DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d")
 _SQL_PARAMETERS_RE = re.compile(r"\[parameters: [^\n]*")
 _PG_DETAIL_RE = re.compile(r"(DETAIL|Failing row contains)[: ][^\n]*")
 # Quoted values of fields that carry what residents wrote.
@@ -79,7 +80,12 @@ def redact(text: str) -> str:
     for pattern in _RASA_TEXT_RES:
         text = pattern.sub(r"\1[tekst]\2", text)
     text = _EMAIL_RE.sub("[e-mail]", text)
-    return _PHONE_RE.sub("[telefoon]", text)
+    return _PHONE_RE.sub(_phone_or_date, text)
+
+
+def _phone_or_date(match: re.Match[str]) -> str:
+    """A date such as 2026-11-22 inside the digits: not a phone number, keep it."""
+    return match.group(0) if _DATE_RE.search(match.group(0)) else "[telefoon]"
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
