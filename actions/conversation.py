@@ -20,6 +20,7 @@ from actions.common import (
     settings,
 )
 from actions.gemeente import give_contact_details
+from bot.fallback import fallback_buttons
 from bot.retrieval import RETRIEVAL_INTENTS, retrieval_response
 from bot.safety import crisis_response_names, detect_crisis
 
@@ -97,7 +98,10 @@ class ActionAnswerFaq(Action):
 
 
 class ActionHandleFallback(Action):
-    """First miss: ask to rephrase with topics. From the second miss in a row: offer a person."""
+    """First miss: the most likely topics as buttons plus a person (bot/fallback.py).
+
+    From the second miss in a row: offer a person.
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -112,7 +116,12 @@ class ActionHandleFallback(Action):
             if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
                 break
             misses += 1
-        dispatcher.utter_message(response="utter_offer_human" if misses >= 2 else "utter_rephrase")
+        if misses >= 2:
+            dispatcher.utter_message(response="utter_offer_human")
+            return []
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        buttons = fallback_buttons(ranking, latest_text(tracker))
+        dispatcher.utter_message(response="utter_clarify_topics", buttons=buttons)
         return []
 
 

@@ -125,7 +125,7 @@ async def test_second_miss_in_a_row_offers_a_person() -> None:
     once, twice = CollectingDispatcher(), CollectingDispatcher()
     await ActionHandleFallback().run(once, tracker(events=[hit, miss]), DOMAIN)
     await ActionHandleFallback().run(twice, tracker(events=[miss, {"event": "bot"}, miss]), DOMAIN)
-    assert said(once) == ["utter_rephrase"]
+    assert said(once) == ["utter_clarify_topics"]
     assert said(twice) == ["utter_offer_human"]
 
 
