@@ -208,8 +208,10 @@ async def chat(request: Request) -> HTTPResponse:
     if gemeente:
         metadata["gemeente"] = gemeente
     try:
+        settings = request.app.ctx.settings
         answer = await send_to_rasa(
-            request.app.ctx.http, request.app.ctx.settings.rasa_url, sender, message, metadata
+            request.app.ctx.http, settings.rasa_url, sender, message, metadata,
+            proxy_secret=getattr(settings, "proxy_secret", ""),
         )
     except RasaUnavailable as exc:
         logger.warning("chat proxy: Rasa not available (%s)", exc)
