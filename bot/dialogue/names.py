@@ -18,9 +18,10 @@ from functools import lru_cache
 from bot.dialogue.words import dutch_stop_words, fold_any_script, folded_set, words
 
 # A name word: letters, inner hyphens / apostrophes / dots ("Jan-Willem", "D'Angelo", "A.B.").
-_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’‘`.][^\W\d_]+)*[.]?|['’‘`][^\W\d_]+", re.UNICODE)
+_LETTERS = r"(?:[^\W\d_]|[\u0300-\u036f])+"  # letters of any script, with combining accents
+_TOKEN = re.compile(rf"{_LETTERS}(?:[-'’‘`.]{_LETTERS})*[.]?|['’‘`]{_LETTERS}", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[,;:!?()\n/]|\s[-–]\s|\b(?:en|maar|want|omdat|als|of|dus)\b", re.IGNORECASE)
-_EMOJI_OR_SYMBOL = re.compile(r"[^\w\s'’‘`.,;:!?()\-–/\"]", re.UNICODE)
+_EMOJI_OR_SYMBOL = re.compile(r"[^\w\u0300-\u036f\s'’‘`.,;:!?()\-–/\"]", re.UNICODE)
 _STOP_WORDS_THAT_ARE_NAMES = frozenset({"ben", "wil", "al", "men", "mag", "bent"})
 
 
@@ -194,6 +195,36 @@ def _strip_place(tokens: list[_Token]) -> list[_Token]:
     return tokens
 
 
+# A word this frequent in Dutch (Zipf) and this rare in the other languages wordfreq knows is
+# an ordinary Dutch word, not a name: names occur in every language's texts ("Gijs" is 1.5
+# outside Dutch, "Truus" 1.3, "Kees" 2.6), Dutch nouns do not ("huisarts" 0, "buurvrouw" 0).
+DUTCH_WORD_MIN_ZIPF = 3.5
+OTHER_LANGUAGES_MAX_ZIPF = 1.0
+_OTHER_LANGUAGES = ("en", "de", "fr", "tr", "pl", "es", "it")
+
+
+@lru_cache(maxsize=4096)
+def _dutch_only_word(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "nl") < DUTCH_WORD_MIN_ZIPF:
+        return False
+    return all(zipf_frequency(word, lang) <= OTHER_LANGUAGES_MAX_ZIPF for lang in _OTHER_LANGUAGES)
+
+
+@lru_cache(maxsize=1)
+def _municipality_names() -> frozenset[str]:
+    """Official municipality names that are not ordinary words (data/gemeenten_nl.yml)."""
+    import yaml
+
+    from bot.gemeente_recognition import GEMEENTEN_FILE
+
+    raw = yaml.safe_load(GEMEENTEN_FILE.read_text(encoding="utf-8"))
+    return frozenset(
+        fold_any_script(item["naam"]) for item in raw["gemeenten"] if not item.get("dubbelzinnig", False)
+    )
+
+
 def _names_only(tokens: list[_Token], lists: _Lists) -> bool:
     return bool(tokens) and all(
         t.surface[:1].isupper() and t.folded not in dutch_stop_words() and t.folded not in lists.not_names
@@ -234,6 +265,10 @@ def _judge(body: str, tokens: list[_Token], lists: _Lists, long_message: bool, t
         return NameResult(None, "sentence")
     if any(len(t.folded) > 30 for t in name_words):
         return NameResult(None, "unclear")
+    if len(name_words) == len(tokens) and all(_dutch_only_word(t.folded) for t in name_words):
+        return NameResult(None, "not_a_name")  # "huisarts", "momentje", "heel moeilijk"
+    if len(tokens) == 1 and tokens[0].folded in _municipality_names():
+        return NameResult(None, "not_a_name")  # "Dordrecht" typed at the name question
     value = _value(body, tokens)
     if len(value) > lists.max_length:
         return NameResult(None, "sentence")
