@@ -117,3 +117,21 @@ def test_make_run_prints_a_generated_api_token_once_and_gives_it_to_rasa(
         assert out.count(token) == 1 and "OCO_API_TOKEN (eenmalig getoond)" in out
     assert all(e["OCO_ACTION_SECRET"] == env["OCO_ACTION_SECRET"] for _, e in FakeProcess.started)
     assert env["OCO_ACTION_SECRET"] not in out and env["OCO_PROXY_SECRET"] not in out
+
+
+def test_the_nginx_example_exposes_only_rasa_webhooks() -> None:
+    """docs/deploy/nginx.conf: publicly only /webhooks/* reaches Rasa, never its HTTP API."""
+    import re
+
+    from bot.paths import PROJECT_ROOT
+
+    conf = (PROJECT_ROOT / "docs" / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    public = conf[conf.index("listen 80;"):]
+    locations = re.findall(r"location\s+([^{]+?)\s*\{(.*?)\n    \}", public, re.DOTALL)
+    to_rasa = [where for where, body in locations if "proxy_pass http://oco_rasa" in body]
+    assert to_rasa and all("/webhooks/" in where for where in to_rasa), to_rasa
+    assert any("conversations|model" in where and "return 404" in body for where, body in locations)
+    rest = next(body for where, body in locations if "/webhooks/rest/webhook" in where)
+    assert 'proxy_set_header X-OCO-Proxy-Secret ""' in rest
+    internal = conf[conf.index("server {"):conf.index("listen 80;")]
+    assert "listen 127.0.0.1:5080" in internal
