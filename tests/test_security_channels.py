@@ -330,3 +330,39 @@ async def test_a_crisis_message_that_is_too_long_still_gets_the_crisis_numbers()
     assert status == 200 and bot.received == []
     assert "113" in answer[0]["text"]
     assert answer[-1]["text"] == limit_texts()["message_too_long"].format(max_length=200)
+
+
+# --- WhatsApp: only phone numbers, in a namespace of their own ------------------------------
+
+@pytest.fixture
+async def graph():
+    from tests.fake_graph_api import FakeGraphApi
+    from tests.test_whatsapp_channel import ACCESS_TOKEN
+
+    fake = FakeGraphApi(ACCESS_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.mark.parametrize("wa_id", ["3161234\u0000", "+31612345678", "whatsapp:31612345678", "abc", "1" * 40, ""])
+async def test_whatsapp_deliveries_with_a_sender_that_is_no_phone_number_are_ignored(graph, wa_id: str) -> None:
+    import asyncio
+
+    from tests.test_whatsapp_channel import delivery, encode, make_channel, serve, sign, text_message
+
+    channel = make_channel(graph, settings=replace(load_settings(), lock_store_url=""), action_probe=FixedProbe(True))
+    bot = BotDouble()
+    server, url = await serve(channel, bot, graph)
+    body = encode(delivery(text_message("hallo", sender=wa_id), text_message("hallo", sender="31611112222")))
+    try:
+        async with aiohttp.ClientSession() as http:
+            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+            async with http.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 200
+        await asyncio.wait_for(channel.wait_idle(), 10)
+    finally:
+        await stop(server)
+    assert [m.sender_id for m in bot.received] == ["whatsapp:31611112222"]
+    assert bot.received[0].metadata["whatsapp_number"] == "+31611112222"
+    assert {m["to"] for m in graph.delivered} == {"31611112222"}
