@@ -135,3 +135,12 @@ def test_the_nginx_example_exposes_only_rasa_webhooks() -> None:
     assert 'proxy_set_header X-OCO-Proxy-Secret ""' in rest
     internal = conf[conf.index("server {"):conf.index("listen 80;")]
     assert "listen 127.0.0.1:5080" in internal
+
+
+def test_a_non_ascii_csrf_value_is_just_wrong_not_an_error() -> None:
+    from bot.webapp.security import csrf_ok, csrf_token
+
+    token = csrf_token("secret", "session")
+    assert csrf_ok("secret", "session", token)
+    for submitted in ("é" * 64, "\u202e" + token[1:], token + "ü", "\udc80"):
+        assert csrf_ok("secret", "session", submitted) is False

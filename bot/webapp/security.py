@@ -81,4 +81,7 @@ def csrf_ok(secret: str, session_value: str, submitted: str | None) -> bool:
     """Constant-time check of a submitted CSRF token."""
     if not secret or not session_value or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(secret, session_value), submitted)
+    # As bytes: compare_digest raises TypeError for a str with non-ASCII characters (a 500).
+    return hmac.compare_digest(
+        csrf_token(secret, session_value).encode("ascii"), submitted.encode("utf-8", errors="replace")
+    )
