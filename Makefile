@@ -88,6 +88,7 @@ evaluate: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
 	$(PY) -m bot.reports.nlu results/nlu --out reports/nlu.html
 	$(PY) -m bot.nlu.quality_gate results/nlu/intent_report.json --min-accuracy 0.90
+	$(PY) -m bot.safety_eval
 	$(PY) -m bot.dialogue.first_try
 
 evaluate-nlu: evaluate
