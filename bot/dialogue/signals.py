@@ -43,6 +43,8 @@ class _QuestionRules:
     subjects: frozenset[str]
     answer_after_inversion: frozenset[str]
     question_cues: frozenset[str]
+    exclamations: frozenset[str]
+    clause_subjects: frozenset[str]
 
 
 def _words(raw: object) -> frozenset[str]:
@@ -75,6 +77,8 @@ def _table() -> tuple[tuple[_Signal, ...], _QuestionRules]:
                 subjects=_words(entry.get("subjects")),
                 answer_after_inversion=_words(entry.get("answer_after_inversion")),
                 question_cues=_words(entry.get("question_cues")),
+                exclamations=_words(entry.get("exclamations")),
+                clause_subjects=_words(entry.get("clause_subjects")),
             )
     names = [s.name for s in signals]
     if sorted(names) != sorted(KNOWN_SIGNALS) or question_rules is None:
@@ -125,9 +129,10 @@ def is_question(text: str) -> bool:
 
     A question mark counts after words that make a question ("wie leest dat?"), not after a
     bare answer ("ja?", "Bram?", "maandag?", "'s middags?"); "?" alone is no question. Without
-    a question mark: a question word followed by a verb ("wat kost het", not the clause
-    "wanneer u wilt"), an inverted verb with a subject ("kan ik ...", "is het gratis", not
-    "weet ik niet"), or an indirect question ("ik wil weten ...").
+    a question mark: a clause that starts with a question word followed by a verb ("wat kost
+    het", "ik heb al een wijkcoach, wat heb ik dan aan oco"; not the clause "wanneer u wilt"),
+    a clause that starts with a verb followed by its subject ("kan ik ...", "ik ben student,
+    mag ik ..."; not "weet ik niet"), or an indirect question ("ik wil weten ...").
     """
     rules = _table()[1]
     raw = (text or "").strip()
@@ -138,11 +143,32 @@ def is_question(text: str) -> bool:
     has_mark = "?" in raw
     if any(p.search(folded) for p in _signal("question").patterns):
         return True
+    clauses = [normalise_text(part).split() for part in _CLAUSE.split(raw)]
+    clauses = [clause for clause in clauses if clause]
+    if len(clauses) > 1 and any(_clause_asks(clause, rules, has_mark=False, later=True) for clause in clauses[1:]):
+        return True
+    if _clause_asks(tokens, rules, has_mark):
+        return True
+    if has_mark and len(tokens) >= 2:
+        return any(word in rules.question_cues for word in tokens)
+    return False
+
+
+_CLAUSE = re.compile(r"[,;:.!?()\n]+")
+
+
+def _clause_asks(tokens: list[str], rules: _QuestionRules, has_mark: bool, later: bool = False) -> bool:
+    """True when a clause starts like a question: a question word or an inverted verb.
+
+    ``later``: a clause after the first; an inverted verb then needs a pronoun as subject
+    ("..., kan ik ..."), since a later clause often drops "ik" ("..., kan de huur niet betalen")."""
     first = tokens[0]
     if first in rules.question_words:
         if len(tokens) == 1:
             return True
         rest = tokens[1:]
+        if first == "wat" and rest[0] in rules.exclamations:
+            return False  # "wat fijn", "wat een gedoe"
         if first == "hoe" and rest[0] in ("laat", "lang", "vaak", "snel", "ver", "zit", "zo"):
             rest = rest[1:]
         elif first == "wat" and rest[0] == "voor":
@@ -152,7 +178,8 @@ def is_question(text: str) -> bool:
         if not rest or rest[0] in rules.subjects:
             return False  # "wanneer u wilt", "wat jullie willen": a clause, not a question
         return len(tokens) >= 3 or rest[0] in rules.inversion_verbs
-    if first in rules.inversion_verbs and len(tokens) >= 2 and tokens[1] in rules.subjects:
+    subjects = rules.clause_subjects if later else rules.subjects
+    if first in rules.inversion_verbs and len(tokens) >= 2 and tokens[1] in subjects:
         rest = tokens[2:]
         if not rest:
             return has_mark
@@ -160,8 +187,6 @@ def is_question(text: str) -> bool:
             return has_mark and len(rest) > 1
         # "weet ik niet uit mijn hoofd", "heb ik al gedaan": an answer unless asked with "?".
         return has_mark or rest[0] not in rules.answer_after_inversion
-    if has_mark and len(tokens) >= 2:
-        return any(word in rules.question_cues for word in tokens)
     return False
 
 
