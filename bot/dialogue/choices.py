@@ -100,6 +100,43 @@ def _ordinal(folded: str, shown: Sequence[str]) -> str | None:
     return shown[index] if 0 <= index < len(shown) else None
 
 
+# A typing mistake in a longer word ("telefonish", "whatsap", "versturn") still picks its option.
+TYPO_MIN_LENGTH = 5
+TYPO_TWO_EDITS_MIN_LENGTH = 9
+
+
+@lru_cache(maxsize=32)
+def _synonym_words(key: str) -> dict[str, frozenset[str]]:
+    """Single-word synonyms of each option of ``key`` in data/answers.yml (normalised)."""
+    import yaml
+
+    from bot.answers import ANSWERS_FILE
+
+    raw = yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))[key]
+    return {
+        option: frozenset(n for n in (normalise_text(str(w)) for w in synonyms) if n and " " not in n)
+        for option, synonyms in raw.items()
+    }
+
+
+def _typo_match(key: str, folded: str) -> str | None:
+    """The one option whose single-word synonym is within one typing mistake of a typed word."""
+    from rapidfuzz.distance import OSA  # Levenshtein with swapped letters as one mistake
+
+    found = set()
+    for word in folded.split():
+        if len(word) < TYPO_MIN_LENGTH:
+            continue
+        limit = 2 if len(word) >= TYPO_TWO_EDITS_MIN_LENGTH else 1
+        for option, synonyms in _synonym_words(key).items():
+            if any(
+                len(s) >= TYPO_MIN_LENGTH and OSA.distance(word, s, score_cutoff=limit) <= limit
+                for s in synonyms
+            ):
+                found.add(option)
+    return found.pop() if len(found) == 1 else None
+
+
 def read_choice(text: str, question: str, options: Sequence[str] | None = None) -> ChoiceResult:
     """The option key for ``question`` that ``text`` chooses, or a reason.
 
@@ -128,6 +165,8 @@ def read_choice(text: str, question: str, options: Sequence[str] | None = None) 
     if value:
         return ChoiceResult(value)
     value = interpret(key, raw) if key else None
+    if value is None and key:
+        value = _typo_match(key, folded)
     if value is None and key == "yes_no":
         from bot.dialogue.yes_no import read_yes_no
 
