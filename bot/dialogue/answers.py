@@ -93,8 +93,29 @@ def _skip_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in words().get("skip_patterns") or [])
 
 
+# Retries for common slips, tried only when the text as typed holds no valid value.
+_PHONE_SLIPS = (
+    (re.compile(r"(?<![\w])[oO](?=6\d)|(?<=\d)[oO](?=\d)"), "0"),  # letter O for zero: "O612345678"
+    (re.compile(r"(?<=\d)_(?=\d)"), " "),  # "06_12345678"
+    (re.compile(r"(?<![\d+])(6\d{8})(?!\d)"), r"0\1"),  # the leading 0 forgotten: "612345678"
+)
+_EMAIL_SLIPS = (
+    (re.compile(r"\s*[(\[]\s*(?:at|apenstaartje)\s*[)\]]\s*", re.IGNORECASE), "@"),  # "bram(at)gmail.com"
+    (re.compile(r"\s*@\s*"), "@"),  # "bram @ gmail.com"
+    # "@gmail,com", "@gmail . com": only before a common top-level domain ("@gmail, dank u" stays wrong)
+    (re.compile(r"(?<=@)([^\s@,]*?)\s*[,.]\s*(?=(?:nl|com|net|org|be|de|eu|info|uk|fr|pl|tr|es|it)\b)", re.IGNORECASE),
+     r"\1."),
+)
+
+
+def _with_slips_fixed(text: str, slips: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for pattern, replacement in slips:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _read_phone(text: str) -> Reading:
-    phone = normalise_phone(text)
+    phone = normalise_phone(text) or normalise_phone(_with_slips_fixed(text, _PHONE_SLIPS))
     if phone:
         return _ok("phone", phone)
     if normalise_email(text):
@@ -109,7 +130,7 @@ def _read_phone(text: str) -> Reading:
 
 
 def _read_email(text: str) -> Reading:
-    email = normalise_email(text)
+    email = normalise_email(text) or normalise_email(_with_slips_fixed(text, _EMAIL_SLIPS))
     if email:
         return _ok("email", email)
     if normalise_phone(text):
