@@ -222,3 +222,16 @@ def test_never_crashes(text):
     for expecting in (False, True):
         match = recognise_gemeente(text, expecting_answer=expecting)
         assert match is None or match.slug in all_gemeenten()
+
+
+@pytest.mark.parametrize("text", ["bellen", "middag", "mailen", "morgen", "buiten", "tellen"])
+def test_common_words_are_no_misspelled_places(text):
+    # Issue 10: "bellen" at the contact question was read as Beilen (Midden-Drenthe).
+    assert recognise_gemeente(text, expecting_answer=True) is None
+    assert recognise_gemeente(f"ik woon in {text}") is None
+
+
+def test_a_look_alike_never_overrides_the_websites_municipality():
+    assert recognise_gemeente("Beilen", expecting_answer=True, metadata_gemeente="dordrecht") is None
+    assert recognise_gemeente("dortrecht", expecting_answer=True, metadata_gemeente="dordrecht").slug == "dordrecht"
+    assert recognise_gemeente("ik woon in Zwijndrecht", metadata_gemeente="dordrecht").slug == "zwijndrecht"
