@@ -107,3 +107,22 @@ def test_sentence_signals_in_priority_order(text, expected):
 )
 def test_is_question(text, expected):
     assert is_question(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("mijn huishoudelijke hulp is zomaar verlaagd", True),
+        ("ik ben zo boos op de gemeente", True),
+        ("die beslissing over mijn indicatie klopt echt niet", True),
+        ("ik wil bezwaar maken tegen de beschikking", True),
+        ("waar kan ik een klacht indienen over de thuiszorg", True),
+        ("de buren hebben klachten van de buren gekregen over geluid", False),
+        ("ik heb rugklachten en kan niet meer werken", False),
+        ("mijn uitkering is gestopt omdat ik werk heb gevonden", False),
+        ("ik wil niet klagen, maar het is zwaar", False),
+    ],
+)
+def test_complaint_signal(text, complaint):
+    assert ("complaint" in sentence_signals(text)) is complaint
+    assert strong_signal(text) != "complaint"  # a complaint never interrupts an answer
