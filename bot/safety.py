@@ -174,23 +174,36 @@ def _remove(pattern: re.Pattern[str] | None, text: str) -> tuple[str, bool]:
     return (" ".join(cleaned.split()), True) if count else (text, False)
 
 
-def _has_distress(rules: _Rules, text: str, parts: Sequence[str]) -> bool:
-    """A `nood` signal in one clause (between commas) or one sentence of the message."""
-    if rules.distress is None:
-        return False
-    if any(rules.distress.search(p) for p in parts):
-        return True
+@dataclass(frozen=True)
+class _Sentence:
+    text: str  # folded
+    clauses: tuple[str, ...]  # folded parts between commas (only when there is a comma)
+
+
+def _split(rules: _Rules, text: str) -> list[_Sentence]:
     normalise = rules.lexicon.normalise
-    return any(
-        rules.distress.search(normalise(clause))
-        for sentence in sentences(text) for clause in clauses(sentence)
-    )
+    found = []
+    for raw in sentences(text or ""):
+        folded = normalise(raw)
+        if not folded:
+            continue
+        parts = clauses(raw)
+        extra = tuple(c for c in (normalise(p) for p in parts) if c) if len(parts) > 1 else ()
+        found.append(_Sentence(folded, extra))
+    return found
+
+
+def _search(pattern: re.Pattern[str] | None, sentence: _Sentence) -> bool:
+    """The pattern in the sentence or in one of its clauses (so `$` can end a clause)."""
+    if pattern is None:
+        return False
+    return bool(pattern.search(sentence.text)) or any(pattern.search(c) for c in sentence.clauses)
 
 
 def assess_crisis(text: str) -> CrisisAssessment:
     """Read one message (see the module docstring); never raises on odd input."""
     rules = _load()
-    parts = [p for p in (rules.lexicon.normalise(s) for s in sentences(text or "")) if p]
+    parts = _split(rules, text)
     if not parts:
         return CrisisAssessment(signal=None, cleared=False, risk=False)
     distress: bool | None = None  # computed only when a weak hit or a negation needs it
@@ -201,8 +214,8 @@ def assess_crisis(text: str) -> CrisisAssessment:
         if kind.classifier_only:
             continue
         hit = False
-        for sentence in parts:
-            candidate, excepted = _remove(kind.exceptions, sentence)
+        for part in parts:
+            candidate, excepted = _remove(kind.exceptions, part.text)
             negated = False
             if kind.negations is not None and kind.negations.search(candidate):
                 if rules.contrast is not None and rules.contrast.search(candidate):
@@ -212,11 +225,11 @@ def assess_crisis(text: str) -> CrisisAssessment:
             if kind.strong is not None and kind.strong.search(candidate):
                 hit = True
                 break
-            weak = kind.weak is not None and bool(kind.weak.search(sentence))
+            weak = _search(kind.weak, part)
             weak_seen = weak_seen or weak
             if weak or negated:
                 if distress is None:
-                    distress = _has_distress(rules, text, parts)
+                    distress = any(_search(rules.distress, p) for p in parts)
                 if distress:
                     hit = True
                     break
@@ -224,9 +237,9 @@ def assess_crisis(text: str) -> CrisisAssessment:
         if hit:
             found.append(kind.name)
     if distress is None and not found and not weak_seen:
-        distress = _has_distress(rules, text, parts)
-    risk = bool(found) or bool(distress) or weak_seen or (
-        rules.risk_words is not None and any(rules.risk_words.search(p) for p in parts)
+        distress = any(_search(rules.distress, p) for p in parts)
+    risk = bool(found) or bool(distress) or weak_seen or any(
+        _search(rules.risk_words, p) for p in parts
     )
     signal = CrisisSignal(kinds=found) if found else None
     return CrisisAssessment(signal=signal, cleared=cleared and not found, risk=risk)
