@@ -1,7 +1,8 @@
 """Word lists for the answer readers (data/answer_words.yml) and small text helpers.
 
-All comparisons use ``bot.life_domains.normalise_text``: lower case, accents removed,
-apostrophes dropped, other punctuation as spaces.
+Comparisons use ``bot.life_domains.normalise_text`` (lower case, accents removed, apostrophes
+dropped, other punctuation as spaces) or, where text in other scripts must survive (names),
+``fold_any_script``, which folds plain ASCII text the same way.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ __all__ = [
     "ANSWER_WORDS_FILE",
     "dutch_stop_words",
     "fold_any_script",
+    "folded_set",
     "has_letters",
-    "has_phrase",
     "normalise_text",
+    "normalised_set",
     "phrase_pattern",
     "words",
 ]
@@ -73,12 +75,8 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in normalised) + r")(?!\w)")
 
 
-def has_phrase(folded: str, phrases: Iterable[str]) -> bool:
-    """True when normalised text ``folded`` holds one of ``phrases`` as whole words."""
-    return bool(phrase_pattern(tuple(phrases)).search(folded))
-
-
 def normalised_set(values: Iterable[Any]) -> frozenset[str]:
+    """``normalise_text`` of each value (empty ones left out)."""
     return frozenset(normalise_text(str(v)) for v in values if normalise_text(str(v)))
 
 
