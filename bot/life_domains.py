@@ -78,11 +78,15 @@ class _Term:
     suffix: bool = False  # "*woord"
     wildcard: bool = False  # "?"
     alternatives: tuple[str, ...] = ()  # "mijn|me|mn"
+    exact_only: bool = False  # "=woord": never with a typo
 
     @classmethod
     def parse(cls, raw: str) -> _Term:
         if raw == "?":
             return cls(core="", wildcard=True)
+        if raw.startswith("=") and len(raw) > 1:
+            term = cls.parse(raw[1:])
+            return cls(term.core, term.prefix, term.suffix, term.wildcard, term.alternatives, exact_only=True)
         if "|" in raw:
             options = tuple(normalise_text(option) for option in raw.split("|"))
             if not all(options) or any(" " in option or "*" in option for option in options):
@@ -109,7 +113,7 @@ class _Term:
             return word.endswith(core)
         elif word == core:
             return True
-        if not fuzzy or len(core) < FUZZY_MIN_KEYWORD or len(word) < FUZZY_MIN_WORD:
+        if not fuzzy or self.exact_only or len(core) < FUZZY_MIN_KEYWORD or len(word) < FUZZY_MIN_WORD:
             return False
         if self.prefix:
             lengths = range(len(core) - 1, len(core) + 2)
@@ -127,10 +131,10 @@ class Pattern:
     @classmethod
     def parse(cls, source: str) -> Pattern:
         # Split on spaces and punctuation but keep the "*", "?" and "|" markers.
-        raw_words = [w for w in re.split(r"[^\w*?|]+", source.lower()) if w]
+        raw_words = [w for w in re.split(r"[^\w*?|=]+", source.lower()) if w]
         terms: list[_Term] = []
         for raw in raw_words:
-            if raw in {"?", "*"} or raw.strip("*?|"):
+            if raw in {"?", "*"} or raw.strip("*?|="):
                 terms.append(_Term.parse(raw if raw != "*" else "?"))
         if not terms or all(t.wildcard for t in terms):
             raise ValueError(f"invalid keyword {source!r}")
@@ -196,11 +200,11 @@ class _TermIndex:
                 self.suffix[term.core].add(tid)
             elif term.prefix:
                 self.prefix[term.core].add(tid)
-                if len(term.core) >= FUZZY_MIN_KEYWORD:
+                if len(term.core) >= FUZZY_MIN_KEYWORD and not term.exact_only:
                     self.fuzzy_prefix[len(term.core)].append((term.core, tid))
             else:
                 self.exact[term.core].add(tid)
-                if len(term.core) >= FUZZY_MIN_KEYWORD:
+                if len(term.core) >= FUZZY_MIN_KEYWORD and not term.exact_only:
                     self.fuzzy_whole[len(term.core)].append((term.core, tid))
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one index for the life of the process

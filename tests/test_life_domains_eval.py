@@ -80,6 +80,16 @@ def test_added_domain_has_a_span_inside_the_text() -> None:
     assert 0 <= care.start < care.end <= len(text)
 
 
+def test_exact_only_keywords_never_match_a_typo() -> None:
+    from bot.life_domains import Pattern
+
+    assert Pattern.parse("=zelfstandige").spans(["zelfstandige"])
+    assert not Pattern.parse("=zelfstandige").spans(["zelfstandig"])
+    assert Pattern.parse("zelfstandige").spans(["zelfstandig"])
+    assert detect_life_domains("ik ben zelfstandige zonder opdrachten") == ["werk"]
+    assert "werk" not in detect_life_domains("mijn moeder woont nog zelfstandig")
+
+
 def test_values_are_the_contract_values_in_file_order() -> None:
     assert life_domain_values() == [
         "wonen", "werk", "geld", "zorg", "jeugd", "onderwijs", "welzijn", "wmo", "mantelzorg",
