@@ -42,9 +42,18 @@ def _store():
     return IntakeStore(settings.database_url, staff_url=settings.public_url)
 
 
+def redacted(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("://", 1)[0] + "://..."
+
+
 def db_command(args: argparse.Namespace) -> int:
     from bot.intake.db import current_revision, head_revision, make_engine, upgrade_schema
-    from bot.stores import redacted
 
     settings = load_settings()
     engine = make_engine(settings.database_url)

@@ -22,7 +22,6 @@ from bot.services import (
     wait_until_ready,
 )
 from bot.settings import load_settings
-from bot.stores import redacted
 
 STARTUP_TIMEOUT_S = 240
 
@@ -43,6 +42,8 @@ def mail_mode_line() -> str:
 
 def run() -> int:
     """Start every service in the foreground until Ctrl-C."""
+    from bot.stores import redacted  # imports Rasa (seconds): only `oco run` needs it
+
     settings = load_settings()
     try:
         catalogue = load_catalogue()
