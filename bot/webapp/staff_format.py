@@ -9,21 +9,26 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.gemeente_recognition import gemeente_naam
+from bot.intake.models import OUTBOX_STATUSES
 from bot.life_domains import life_domain_label
-from bot.vocabulary import status_label
+from bot.vocabulary import CONTACT_PREFERENCES, WIJKTEAM_CONTACT, status_label
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
     "september", "oktober", "november", "december",
 )
-CONTACT_PREFERENCE_LABELS = {"telefoon": "telefoon", "email": "e-mail", "whatsapp": "WhatsApp"}
-WIJKTEAM_LABELS = {"ja": "ja", "nee": "nee", "onbekend": "niet bekend"}
-DELIVERY_LABELS = {
-    "pending": "wacht op verzending",
-    "sent": "verstuurd",
-    "failed": "mislukt",
-    "geen_adres": "geen e-mailadres ingesteld",
+# Labels in the order of the vocabularies they name (zip fails loudly when one changes).
+CONTACT_PREFERENCE_LABELS = dict(
+    zip(CONTACT_PREFERENCES, ("telefoon", "e-mail", "WhatsApp"), strict=True)
+)
+WIJKTEAM_LABELS = dict(zip(WIJKTEAM_CONTACT, ("ja", "nee", "niet bekend"), strict=True))
+DELIVERY_LABELS: dict[str | None, str] = {
+    **dict(zip(
+        OUTBOX_STATUSES,
+        ("wacht op verzending", "verstuurd", "mislukt", "geen e-mailadres ingesteld"),
+        strict=True,
+    )),
     None: "geen bericht",
 }
 

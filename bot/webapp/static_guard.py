@@ -24,11 +24,10 @@ def static_file(static_dir: Path, prefix: str, request_path: str) -> Path | None
     root = static_dir.resolve()
     try:
         candidate = (root / relative).resolve()
-    except (OSError, ValueError, RuntimeError):
+        inside = root in candidate.parents and candidate.is_file()
+    except (OSError, ValueError, RuntimeError):  # too long, NUL byte, symlink loop, ...
         return None
-    if root not in candidate.parents or not candidate.is_file():
-        return None
-    return candidate
+    return candidate if inside else None
 
 
 def install_static_guard(app: Sanic, static_dir: Path, prefix: str = "/static") -> None:
