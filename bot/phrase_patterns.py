@@ -18,6 +18,12 @@ Pattern syntax (a Python regular expression on folded text, plus three macros):
   fillers: ``ik {WIL} {BIJWOORD*}dood`` matches "ik wil echt gewoon dood".
 - ``<a-b>``   between a and b arbitrary words: ``heeft me <0-3> geslagen`` matches
   "heeft me gisteren weer geslagen". Write it between spaces, as if it were a word.
+- ``<a-b zelf>`` between a and b words that are not about someone else (no "hij", "zij",
+  "mijn", "de", "dat", ...): ``ik <0-5 zelf> dood`` matches "ik wil echt dood" but not
+  "ik denk dat mijn vader dood gaat".
+
+A pattern may also be a LIST of patterns: all must occur in the same sentence, in any order
+(``[ '{ZELF}', '(?:dood|sterven)' ]``).
 
 Every pattern must start and end on a whole word: the compiler adds ``(?<!\\w)`` before
 and ``(?!\\w)`` after it, so ``mes`` never matches inside "mesthoop"; end a pattern on
@@ -43,7 +49,12 @@ _SENTENCE_END = re.compile(r"[.!?;:\n\r\u061F\u06D4]+|\s[-–—]+\s")
 _CLAUSE_END = re.compile(r"[,\u060C]")
 
 _GROUP = re.compile(r"\{([A-Z_]+)(\*?)\}")
-_GAP = re.compile(r" ?<(\d+)-(\d+)> ?")
+_GAP = re.compile(r" ?<(\d+)-(\d+)( zelf)?> ?")
+# Words that point at someone or something else: not allowed in a <a-b zelf> gap.
+_OTHER = (
+    "hij|zij|ze|jij|je|jullie|u|hem|haar|hun|hen|mijn|zijn|die|dat|de|het|een|dit|deze|"
+    "iemand|niemand|men|mensen|er"
+)
 
 
 def fold(text: str) -> str:
@@ -116,19 +127,33 @@ class Lexicon:
 
         def gap(match: re.Match[str]) -> str:
             low, high = int(match.group(1)), int(match.group(2))
+            if match.group(3):
+                return f" (?:(?!(?:{_OTHER})(?!\\w))\\w+ ){{{low},{high}}}"
             return f" (?:\\w+ ){{{low},{high}}}"
 
         return _GAP.sub(gap, _GROUP.sub(group, pattern))
 
-    def compile(self, pattern: str) -> re.Pattern[str]:
-        """One pattern, compiled, bounded by whole words."""
-        expanded = self.expand(str(pattern))
+    def compile(self, pattern: str | Sequence[str]) -> re.Pattern[str]:
+        """One pattern, compiled, bounded by whole words.
+
+        A list of patterns means "all of these somewhere in the same text, in any order"
+        (each part bounded by whole words): ``[ik, '(?:dood|sterven)']``.
+        """
+        if isinstance(pattern, (list, tuple)):
+            if not pattern:
+                raise ValueError(f"{self.source}: empty pattern list")
+            parts = "".join(
+                rf"(?=.*?(?<!\w)(?:{self.expand(str(p))})(?!\w))" for p in pattern
+            )
+            expanded = rf"^{parts}.*"
+        else:
+            expanded = self.expand(str(pattern))
         try:
             return re.compile(rf"(?<!\w)(?:{expanded})(?!\w)")
         except re.error as error:
             raise ValueError(f"{self.source}: invalid pattern {pattern!r}: {error}") from error
 
-    def compile_any(self, patterns: Iterable[str]) -> re.Pattern[str] | None:
+    def compile_any(self, patterns: Iterable[str | Sequence[str]]) -> re.Pattern[str] | None:
         """All patterns as one alternation (faster than one by one); None for no patterns."""
         compiled = [self.compile(p) for p in patterns or []]  # validates each one
         if not compiled:

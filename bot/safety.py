@@ -92,12 +92,13 @@ class _Rules:
     risk_words: re.Pattern[str] | None
 
 
-def _as_list(value: Any) -> list[str]:
+def _as_list(value: Any) -> list[Any]:
+    """A YAML value as a list of patterns; an inner list (all must match) stays a list."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
-    return [str(v) for v in value]
+    return [[str(x) for x in v] if isinstance(v, list) else str(v) for v in value]
 
 
 @lru_cache(maxsize=4)
