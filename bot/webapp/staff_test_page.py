@@ -13,7 +13,6 @@ refused: the page starts a fresh test conversation instead, the JSON answers 400
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from urllib.parse import urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, json, redirect
 
+from bot.channels.sender_ids import is_staff_test_sender
 from bot.slugs import clean_slug
 from bot.vocabulary import STAFF_TEST_SENDER_PREFIX, WEB
 from bot.webapp.rasa_client import RasaUnavailable, fetch_tracker, send_to_rasa
@@ -30,12 +30,12 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("staff_test", url_prefix="/staff")
 
-_STAFF_TEST_ID = re.compile(re.escape(STAFF_TEST_SENDER_PREFIX) + r"[A-Za-z0-9_-]{1,54}")
-
-
 def is_staff_test_conversation(value: Any) -> bool:
-    """True only for an id the test page makes: the staff test prefix + 1-54 safe chars."""
-    return isinstance(value, str) and _STAFF_TEST_ID.fullmatch(value) is not None
+    """True only for an id the test page makes: the staff test prefix + 1-54 safe chars.
+
+    The same rule the REST channel applies (bot/channels/sender_ids.py).
+    """
+    return is_staff_test_sender(value)
 
 
 def new_conversation_id() -> str:
