@@ -25,6 +25,7 @@ Responses that a slot does not define fall back to generic ones (``utter_invalid
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -55,6 +56,10 @@ class OcoFormValidationAction(FormValidationAction):
     was not understood ``give_up`` times). A slot with its own ``validate_<slot>`` method (the
     municipality, whose reading also knows the catalogue) is validated by that method.
     """
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form>``: abstract, so that the action server does not register the base class."""
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -22,7 +22,10 @@ def _options() -> dict[str, dict[str, re.Pattern[str]]]:
             continue
         compiled[question] = {
             option: re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(normalise_text(word)) for word in words) + r")(?!\w)"
+                # Longest phrases first: at one position the regex takes the first alternative.
+                r"(?<!\w)(?:"
+                + "|".join(re.escape(normalise_text(word)) for word in sorted(words, key=len, reverse=True))
+                + r")(?!\w)"
             )
             for option, words in options.items()
         }
