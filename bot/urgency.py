@@ -49,6 +49,8 @@ class _Rules:
     lexicon: Lexicon
     kinds: tuple[_Kind, ...]
     general: re.Pattern[str] | None
+    rule_question: re.Pattern[str] | None
+    personal: re.Pattern[str] | None
 
 
 @lru_cache(maxsize=2)
@@ -72,7 +74,18 @@ def _load(path: Path = URGENCY_FILE) -> _Rules:
         ))
     words = [lexicon.normalise(str(w)) for w in raw.get("algemeen") or []]
     general = lexicon.compile_any([re.escape(w) for w in words if w])
-    return _Rules(lexicon=lexicon, kinds=tuple(kinds), general=general)
+    return _Rules(
+        lexicon=lexicon, kinds=tuple(kinds), general=general,
+        rule_question=lexicon.compile_any(raw.get("regelvragen") or []),
+        personal=lexicon.compile_any(raw.get("persoonlijk") or []),
+    )
+
+
+def _only_about_rules(rules: _Rules, sentence: str) -> bool:
+    """A question about the rules that says nothing about the writer's own situation."""
+    if rules.rule_question is None or not rules.rule_question.search(sentence):
+        return False
+    return rules.personal is None or not rules.personal.search(sentence)
 
 
 # The closed list of urgent kinds, most urgent first (data/urgency.yml `soorten`).
@@ -83,10 +96,12 @@ def detect_urgency(text: str) -> UrgencySignal | None:
     """An UrgencySignal (kinds most urgent first) for an urgent situation, else None.
 
     Only the kinds with their own answer count here; "spoed" alone gives None (but
-    :func:`is_urgent` is True). Never raises on odd input.
+    :func:`is_urgent` is True). A sentence that only asks about the rules ("huisuitzetting
+    regels") does not count. Never raises on odd input.
     """
     rules = _load()
     parts = [p for p in (rules.lexicon.normalise(s) for s in sentences(text or "")) if p]
+    parts = [p for p in parts if not _only_about_rules(rules, p)]
     found = []
     for kind in rules.kinds:
         for sentence in parts:
