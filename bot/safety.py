@@ -201,8 +201,20 @@ def _search(pattern: re.Pattern[str] | None, sentence: _Sentence) -> bool:
     return bool(pattern.search(sentence.text)) or any(pattern.search(c) for c in sentence.clauses)
 
 
+def _clause_hit(rules: _Rules, kind: _Kind, clause: str) -> bool:
+    """A strong pattern in one clause, after its exceptions and (uncontradicted) negations."""
+    candidate, _ = _remove(kind.exceptions, clause)
+    if kind.negations is not None and not (
+        rules.contrast is not None and rules.contrast.search(candidate)
+    ):
+        candidate, _ = _remove(kind.negations, candidate)
+    return kind.strong is not None and bool(kind.strong.search(candidate))
+
+
 def assess_crisis(text: str) -> CrisisAssessment:
     """Read one message (see the module docstring); never raises on odd input."""
+    if not isinstance(text, str):
+        return CrisisAssessment(signal=None, cleared=False, risk=False)
     rules = _load()
     parts = _split(rules, text)
     if not parts:
@@ -223,7 +235,10 @@ def assess_crisis(text: str) -> CrisisAssessment:
                     hit = True  # "ik wil niet dood, maar soms denk ik er wel aan"
                     break
                 candidate, negated = _remove(kind.negations, candidate)
-            if kind.strong is not None and kind.strong.search(candidate):
+            if kind.strong is not None and (
+                kind.strong.search(candidate)
+                or any(_clause_hit(rules, kind, clause) for clause in part.clauses)
+            ):
                 hit = True
                 break
             weak = _search(kind.weak, part)
