@@ -187,13 +187,29 @@ class ActionAskConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        name = gemeente_display_name(tracker.get_slot("gemeente") or known_gemeente(tracker))
+        if asked_in_this_handover(tracker, self.name()):
+            # Asked again after an unclear answer or a question in between: short, not the whole text.
+            dispatcher.utter_message(response="utter_ask_consent_again", gemeente_naam=name)
+            return []
         dispatcher.utter_message(response="utter_ask_consent")
         dispatcher.utter_message(
-            response="utter_ask_consent_2",
-            gemeente_naam=gemeente_display_name(tracker.get_slot("gemeente") or known_gemeente(tracker)),
+            response="utter_ask_consent_2", gemeente_naam=name,
             intake_retention_days=settings().intake_retention_days,
         )
         return []
+
+
+def asked_in_this_handover(tracker: Tracker, action: str) -> bool:
+    """True when ``action`` already ran since the handover started (action_start_handover)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "action":
+            continue
+        if event.get("name") == action:
+            return True
+        if event.get("name") == "action_start_handover":
+            return False
+    return False
 
 
 def preview_text(tracker: Tracker) -> str:
