@@ -237,7 +237,8 @@ def assess_crisis(text: str) -> CrisisAssessment:
                 candidate, negated = _remove(kind.negations, candidate)
             if kind.strong is not None and (
                 kind.strong.search(candidate)
-                or any(_clause_hit(rules, kind, clause) for clause in part.clauses)
+                # per clause too ("$" ends a clause), unless an exception needed the sentence
+                or (not excepted and any(_clause_hit(rules, kind, c) for c in part.clauses))
             ):
                 hit = True
                 break
