@@ -307,3 +307,54 @@ def test_never_crashes(text: str) -> None:
 @pytest.mark.parametrize("text", ["", " ", "...", "?!", "\n\n", "😢😢😢", "0612345678"])
 def test_empty_and_odd_input(text: str) -> None:
     assert detect_crisis(text) is None
+
+
+# --- the guard inside the Rasa pipeline --------------------------------------------------
+
+
+def _message(text: str, ranking: list[dict]):
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    msg = Message(data={TEXT: text})
+    msg.set(INTENT, dict(ranking[0]), add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    return msg
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "intent", "kinds"),
+    [
+        ("hij greep me bij mijn keel", [{"name": "inform", "confidence": 0.7}], "crisis",
+         ["domestic_violence"]),
+        ("'s middags, als mijn man slaapt",
+         [{"name": "crisis", "confidence": 0.9}, {"name": "inform", "confidence": 0.08}],
+         "nlu_fallback", None),
+        ("ik wil het beste voor mijn kind",
+         [{"name": "crisis", "confidence": 0.85}, {"name": "describe_situation", "confidence": 0.6}],
+         "describe_situation", None),
+        ("help, er gebeurt iets ergs", [{"name": "crisis", "confidence": 0.92}], "crisis",
+         [UNSPECIFIED]),
+    ],
+)
+def test_guard_in_the_pipeline(text: str, ranking: list, intent: str, kinds) -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+
+    from bot.nlu.crisis_guard import CRISIS_KINDS_KEY, CrisisGuard
+
+    (processed,) = CrisisGuard().process([_message(text, ranking)])
+    assert processed.get(INTENT)["name"] == intent
+    assert processed.get(INTENT_RANKING_KEY)[0]["name"] == intent
+    assert processed.get(CRISIS_KINDS_KEY) == kinds
+
+
+@pytest.mark.parametrize("value", [None, 42, ["ik wil dood"], {"text": "ik wil dood"}])
+def test_non_text_input_is_no_crisis(value) -> None:
+    assert detect_crisis(value) is None  # type: ignore[arg-type]
+
+
+def test_a_clause_ends_a_pattern() -> None:
+    # "$"-anchored patterns also work at a comma: "hij heeft een hartaanval, denk ik, help"
+    assert "medical_emergency" in _kinds("mijn man heeft een hartaanval, zijn arm is slap")
+    # a sentence-level exception wins over a clause reading
+    assert detect_crisis("ik ga er vanavond een eind aan maken, aan die stapel post") is None
