@@ -94,10 +94,12 @@ def ensure_staff_token(env: dict[str, str]) -> str | None:
 
 
 def services(settings: Settings, model: Path = MODEL_PATH, web: bool = True) -> list[Service]:
-    """The commands of the three services. The Rasa HTTP API only with ``settings.api_token``."""
-    bin_dir = Path(sys.executable).parent
+    """The commands of the three services. The Rasa HTTP API only with ``settings.api_token``.
+
+    Rasa and the web app start through ``bot.start`` (dependency warnings filtered).
+    """
     rasa = [
-        str(bin_dir / "rasa"), "run", "--model", str(model),
+        sys.executable, "-m", "bot.start", "rasa", "run", "--model", str(model),
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
@@ -115,7 +117,7 @@ def services(settings: Settings, model: Path = MODEL_PATH, web: bool = True) -> 
     ]
     if web:
         found.append(
-            Service("web", [sys.executable, "-m", "bot.webapp"],
+            Service("web", [sys.executable, "-m", "bot.start", "bot.webapp"],
                     f"http://127.0.0.1:{settings.web_port}/healthz")
         )
     return found

@@ -43,6 +43,8 @@ def test_internal_services_listen_on_127_0_0_1_by_default(monkeypatch) -> None:
     assert (settings.rasa_host, settings.action_host) == ("127.0.0.1", "127.0.0.1")
     rasa = command("rasa")
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
+    assert rasa[1:5] == ["-m", "bot.start", "rasa", "run"]  # warnings filtered (bot/start.py)
+    assert command("web")[1:4] == ["-m", "bot.start", "bot.webapp"]
     actions = command("actions")
     assert actions[1:3] == ["-m", "bot.action_server"]
     assert actions[actions.index("--host") + 1] == "127.0.0.1"
@@ -100,7 +102,14 @@ def test_make_run_prints_a_generated_api_token_once_and_gives_it_to_rasa(
     model = tmp_path / "model.tar.gz"
     model.write_text("x")
     monkeypatch.setattr(cli, "MODEL_PATH", model)
-    monkeypatch.setattr(cli.subprocess, "Popen", FakeProcess)
+    real_popen = cli.subprocess.Popen
+
+    def popen(command, *args, **kwargs):  # the services are faked, anything else runs
+        if not args and set(kwargs) == {"env"}:
+            return FakeProcess(command, kwargs["env"])
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(cli.subprocess, "Popen", popen)
     monkeypatch.setattr(cli, "wait_until_ready", lambda *args, **kwargs: False)
     monkeypatch.setattr(cli.signal, "signal", lambda *args: None)
     monkeypatch.setenv("OCO_API_TOKEN", preset)

@@ -130,6 +130,16 @@ def rasa_log(stack: Stack) -> str:
     return stack.procs["rasa1"].log_path.read_text(errors="replace")
 
 
+# --- item 15: start-up without dependency noise -------------------------------------------
+
+def test_start_up_logs_have_no_dependency_deprecation_warnings(stack) -> None:
+    running, _, _ = stack
+    for name in ("rasa1", "web", "actions"):
+        log = running.procs[name].log_path.read_text(errors="replace")
+        noise = [line for line in log.splitlines() if "DeprecationWarning" in line or "FutureWarning" in line]
+        assert not noise, (name, noise[:5])
+
+
 # --- items 1-4 ---------------------------------------------------------------------------
 
 def test_the_rasa_api_needs_the_token(stack) -> None:
