@@ -66,6 +66,14 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", stripped).split())
 
 
+def fold_letters(pattern: str) -> str:
+    """The letter folding of :func:`fold` for a regular expression: accents, "ł", "ı" and
+    the Arabic alef forms, without touching case, spaces or regex syntax (all ASCII)."""
+    translated = pattern.translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", translated)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def sentences(text: str) -> list[str]:
     """The raw sentences of a message (split on . ! ? ; : and new lines), without empties."""
     cleaned = _ELLIPSIS.sub(" ", text or "")
@@ -131,7 +139,7 @@ class Lexicon:
                 return f" (?:(?!(?:{_OTHER})(?!\\w))\\w+ ){{{low},{high}}}"
             return f" (?:\\w+ ){{{low},{high}}}"
 
-        return _GAP.sub(gap, _GROUP.sub(group, pattern))
+        return _GAP.sub(gap, _GROUP.sub(group, fold_letters(pattern)))
 
     def compile(self, pattern: str | Sequence[str]) -> re.Pattern[str]:
         """One pattern, compiled, bounded by whole words.

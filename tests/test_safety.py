@@ -358,3 +358,18 @@ def test_a_clause_ends_a_pattern() -> None:
     assert "medical_emergency" in _kinds("mijn man heeft een hartaanval, zijn arm is slap")
     # a sentence-level exception wins over a clause reading
     assert detect_crisis("ik ga er vanavond een eind aan maken, aan die stapel post") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("أتمنى أن أموت", "suicide"),  # alef with hamza and alef maksura, folded in patterns too
+        ("إنتحار", "suicide"),
+        ("Ölmek istiyorum", "suicide"),
+        ("Chcę się zabić", "suicide"),
+        ("Mąż mnie bije", "domestic_violence"),
+        ("NIE CHCĘ ŻYĆ", "suicide"),
+    ],
+)
+def test_letters_are_folded_alike_in_text_and_patterns(text: str, kind: str) -> None:
+    assert kind in _kinds(text)
