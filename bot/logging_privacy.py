@@ -38,6 +38,7 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 # slash or bracket; not part of a longer word, decimal number or IP address.
 _PHONE_RE = re.compile(r"(?<![\w.])(?:\+|00)?\d(?:[ \t()/-]{0,2}\d){8,14}(?![\w]|\.\d)")
 _DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d")
+_SQL_RE = re.compile(r"\[SQL: [^\]]*\]")
 _SQL_PARAMETERS_RE = re.compile(r"\[parameters: [^\n]*")
 _PG_DETAIL_RE = re.compile(r"(DETAIL|Failing row contains)[: ][^\n]*")
 # Quoted values of fields that carry what residents wrote.
@@ -74,6 +75,7 @@ def redact(text: str) -> str:
     """``text`` with e-mail addresses, phone numbers and message texts masked."""
     if not text:
         return text
+    text = _SQL_RE.sub(lambda m: " ".join(m.group(0).split()), text)  # one line per statement
     text = _SQL_PARAMETERS_RE.sub("[parameters: verborgen]", text)
     text = _PG_DETAIL_RE.sub(r"\1: verborgen", text)
     text = _FIELD_RE.sub(lambda m: f"{m.group('key')}{m.group('q')}[tekst]{m.group('q')}", text)

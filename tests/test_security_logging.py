@@ -51,6 +51,13 @@ def test_redact_masks_personal_data_and_keeps_the_rest(line: str, hidden: list[s
         assert part in masked, masked
 
 
+def test_a_failed_sql_statement_is_one_line_with_hidden_values() -> None:
+    masked = redact("(sqlite3.OperationalError) no such column\n[SQL: SELECT events.id\nFROM events \n"
+                    "WHERE events.sender_id = ?]\n[parameters: ('whatsapp:31612345678',)]")
+    assert "[SQL: SELECT events.id FROM events WHERE events.sender_id = ?]" in masked
+    assert "31612345678" not in masked
+
+
 @pytest.mark.parametrize("line", [
     "Tracker store: postgresql://oco@db/oco",
     "Action server on 127.0.0.1:5055 (secret required, /health open).",
