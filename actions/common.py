@@ -152,7 +152,10 @@ SHORT_ANSWERS = {"bot_challenge": "utter_bot_challenge_short"}
 def answer_secondary_parts(dispatcher: Any, tracker: Tracker, domain: dict[str, Any]) -> None:
     """Answer the other parts of a combined message (``secondary_intents`` of the turn reading)."""
     responses = domain.get("responses") or {}
+    selector = tracker.latest_message.get("response_selector") or {}
     for intent in tracker.latest_message.get("secondary_intents") or []:
         name = SHORT_ANSWERS.get(intent, f"utter_{intent}")
-        if name in responses:
+        if intent in selector:  # a retrieval intent (ask_procedure): the selected answer
+            name = ((selector[intent] or {}).get("response") or {}).get("utter_action") or ""
+        if name in responses or "/" in name:
             dispatcher.utter_message(response=name)

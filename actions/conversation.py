@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarification import ROUTE_WITHOUT_GEMEENTE, give_route
 from actions.common import (
+    answer_secondary_parts,
     gemeente_from_message,
     gemeente_slots,
     latest_intent,
@@ -181,4 +182,6 @@ class ActionHandleInform(Action):
                 served_gemeenten=served_gemeenten_text(),
             )
             dispatcher.utter_message(response="utter_gemeente_not_served_2", gemeente_naam=name)
+            # "Ik woon in Sliedrecht. Hoe vraag ik jeugdhulp aan?": the question gets its answer too.
+            answer_secondary_parts(dispatcher, tracker, domain)
         return events

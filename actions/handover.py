@@ -17,6 +17,8 @@ from actions.common import (
     INTAKE_SLOTS,
     answer_secondary_parts,
     gemeente_display_name,
+    gemeente_from_message,
+    gemeente_slots,
     known_gemeente,
     latest_intent,
     municipality,
@@ -26,6 +28,12 @@ from actions.common import (
 from actions.gemeente import give_contact_details
 from actions.intake_record import story_so_far
 from bot.handover.summary import texts as summary_texts
+
+
+def gemeente_slots_from_entity(tracker: Tracker) -> list[EventType]:
+    """The municipality the resident named while asking for a person ("ik woon in X, bel me")."""
+    slug = gemeente_from_message(tracker, expecting_answer=False)
+    return gemeente_slots(slug) if slug else []
 
 
 def is_served(slug: str | None) -> bool:
@@ -42,7 +50,9 @@ class ActionStartHandover(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         answer_secondary_parts(dispatcher, tracker, domain)
+        named = [] if known_gemeente(tracker) else gemeente_slots_from_entity(tracker)
         return [
+            *named,
             *reset_slots(INTAKE_SLOTS),
             SlotSet("intake_reference", None),
             SlotSet("story_known", bool(story_so_far(tracker))),

@@ -266,3 +266,15 @@ def recognise_gemeente(
     if metadata_gemeente and entry.slug != metadata_gemeente and not residence:
         return None
     return _match(entry)
+
+
+def recognise_residence(text: str) -> GemeenteMatch | None:
+    """The municipality the resident says they live in ("ik woon in Sliedrecht"), or None.
+
+    Only an exact name after a cue about where the resident lives counts: a place merely
+    mentioned ("mijn zus werkt in Breda") or a bare word never does.
+    """
+    found = _recognise(text, False)
+    if found is None or not found[1]:
+        return None
+    return _match(found[0])

@@ -25,6 +25,7 @@ from typing import Any
 from bot.dialogue.answers import read_answer
 from bot.dialogue.questions import Question
 from bot.dialogue.signals import priority_order, sentence_signals, strong_signal
+from bot.gemeente_recognition import recognise_residence
 from bot.life_domains import detect_life_domains, normalise_text
 
 ANSWER_INTENT = "inform"
@@ -61,13 +62,15 @@ class TurnReading:
     ``intent`` is the intent the policies get (a contract intent, or Rasa's ``restart`` /
     ``nlu_fallback``); ``answer`` is the reading of a pending question (a dict of
     bot.dialogue.answers.Reading plus ``form`` and ``slot``), None when the message interrupts
-    or no question is pending; ``secondary_intents`` holds the other parts of a combined intent.
+    or no question is pending; ``secondary_intents`` holds the other parts of a combined intent;
+    ``gemeente`` is a municipality we do not serve that the resident says they live in.
     """
 
     intent: str
     answer: dict[str, Any] | None = None
     signal: str | None = None
     secondary_intents: list[str] = field(default_factory=list)
+    gemeente: str | None = None
 
 
 def split_intent(intent: str) -> tuple[str, list[str]]:
@@ -130,9 +133,15 @@ def read_turn(
         return _read_as_answer(text, intent, classifier_confidence, signal, pending, metadata_gemeente)
     if signal == "crisis":
         return TurnReading(intent="crisis", signal="crisis", secondary_intents=secondary)
-    if signal == "request_human" and intent not in ("request_human", "stop"):
+    elsewhere = _unserved_residence(text, metadata_gemeente)
+    if signal == "request_human" or intent == "request_human":
         others = _without([*secondary, intent], "request_human")
-        return TurnReading(intent="request_human", signal=signal, secondary_intents=others)
+        return TurnReading(intent="request_human", signal=signal, secondary_intents=others, gemeente=elsewhere)
+    if elsewhere and intent not in ("stop", "greet", "goodbye", "thank"):
+        # "Ik woon in Sliedrecht. Bij wie kan ik ...": first say where to go instead; the
+        # question itself is answered after that (secondary_intents).
+        return TurnReading(intent=ANSWER_INTENT, signal="gemeente", secondary_intents=_without([intent], ""),
+                           gemeente=elsewhere)
     if COMPLAINT_SIGNAL in sentence_signals(text) and intent in _COMPLAINT_OUTRANKS:
         others = _without([*secondary, intent], COMPLAINT_INTENT)
         return TurnReading(intent=COMPLAINT_INTENT, signal=COMPLAINT_SIGNAL, secondary_intents=others)
@@ -146,6 +155,14 @@ _NOT_A_PART = frozenset({
     FALLBACK_INTENT, ANSWER_INTENT, SITUATION_INTENT, "affirm", "deny", "greet", "thank", "goodbye", "skip",
     "out_of_scope",
 })
+
+
+def _unserved_residence(text: str, known: str | None) -> str | None:
+    """The slug of a municipality we do not serve that the resident says they live in."""
+    match = recognise_residence(text)
+    if match is None or match.served or match.slug == known:
+        return None
+    return match.slug
 
 
 def _without(intents: list[str], drop: str) -> list[str]:

@@ -65,6 +65,12 @@ def has_substance(text: str) -> bool:
     return bool(detect_life_domains(text) or is_urgent(text) or detect_crisis(text))
 
 
+# "ik wil iemand spreken over de thuisbegeleiding van mijn zus": what follows such a word is the
+# subject, even when no life domain is recognised in it.
+_ABOUT = re.compile(r"\b(?:over|omdat|want|vanwege|ivm|betreffende)\s+\w+\s+\w+", re.IGNORECASE)
+MIN_WORDS_WITH_SUBJECT = 6
+
+
 def is_story(utterance: Utterance) -> bool:
     """Does this message belong to the story? (See the module docstring.)"""
     text = utterance.text.strip()
@@ -74,6 +80,8 @@ def is_story(utterance: Utterance) -> bool:
         return utterance.answer_slot in STORY_SLOTS and not utterance.skipped
     if utterance.intent in STORY_INTENTS:
         return len(text.split()) >= 2 or has_substance(text)
+    if len(text.split()) >= MIN_WORDS_WITH_SUBJECT and _ABOUT.search(text):
+        return True
     return has_substance(text)
 
 

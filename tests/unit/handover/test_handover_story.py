@@ -18,7 +18,8 @@ from bot.handover.story import (
 )
 
 STORY_MESSAGES = [
-    Utterance("Mijn moeder krijgt veel te weinig thuiszorg en ik weet niet hoe ik dat moet aanpakken.", "request_human"),
+    Utterance("Mijn moeder krijgt veel te weinig thuiszorg en ik weet niet hoe ik dat moet aanpakken.",
+              "request_human"),
     Utterance("ik wil graag iemand spreken over mijn dochter, ze gaat niet meer naar school", "request_human"),
     Utterance("we hebben een brief gekregen dat we over 3 weken het huis uit moeten", "describe_situation"),
     Utterance("ik ben het niet eens met de beschikking voor huishoudelijke hulp", "complaint_or_objection"),
@@ -29,6 +30,9 @@ STORY_MESSAGES = [
     Utterance("Ik zorg voor mijn vader", "inform", answer_slot="situation"),
     Utterance("hulp bij de administratie", "inform", answer_slot="intake_story"),
     Utterance("ik ben bang voor mijn ex, hij bedreigt me", "crisis"),
+    Utterance("praat ik met een robot? ik wil liever iemand aan de telefoon over de thuisbegeleiding van mijn zus",
+              "request_human"),
+    Utterance("kan iemand mij bellen omdat ik er niet meer uitkom met de brieven", "request_human"),
 ]
 
 NOT_STORY = [
@@ -42,6 +46,7 @@ NOT_STORY = [
     Utterance("ik wil iemand spreken", "request_human"),
     Utterance("Kan een cliëntondersteuner contact met mij opnemen?", "request_human"),
     Utterance("wat kost het?", "ask_oco_cost"),
+    Utterance("Ben ik nou met een computer aan het praten? Ik wil gewoon een mens spreken.", "request_human"),
     Utterance('/inform{"contact_preference": "telefoon"}', "inform"),
     Utterance("/request_human", "request_human"),
     Utterance("sla over", "inform", answer_slot="situation", skipped=True),
@@ -112,7 +117,8 @@ def test_events_after_a_restart_only() -> None:
     events = [
         {"event": "user", "text": "ik heb schulden", "parse_data": {"intent": {"name": "describe_situation"}}},
         {"event": "restart"},
-        {"event": "user", "text": "mijn zoon gaat niet naar school", "parse_data": {"intent": {"name": "describe_situation"}}},
+        {"event": "user", "text": "mijn zoon gaat niet naar school",
+         "parse_data": {"intent": {"name": "describe_situation"}}},
         {"event": "user", "text": "Bram", "parse_data": {"intent": {"name": "inform"},
                                                           "answer": {"slot": "contact_name", "skip": False}}},
     ]
