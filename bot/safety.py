@@ -13,7 +13,8 @@ How a message is read (the data file explains the sections):
    a negation with a ``tegenspraak`` word ("maar soms", "wel eens") in the same sentence
    counts as a signal. Then the ``sterk`` patterns of the kind are searched: one hit is a
    crisis of that kind.
-3. A ``zwak`` pattern (a rope, a bridge, "dood" as a figure of speech) or a removed
+3. ``aaneen``: a phrase typed without spaces inside one word ("ikwilnietmeerleven").
+4. A ``zwak`` pattern (a rope, a bridge, "dood" as a figure of speech) or a removed
    negation counts only when a distress signal (``nood``: "ik kan niet meer", "ik zie geen
    uitweg") stands somewhere in the same message. Decision (design/decisions.md, "Safety"):
    when in doubt, show the numbers gently rather than miss one.
@@ -80,6 +81,7 @@ class _Kind:
     weak: re.Pattern[str] | None
     negations: re.Pattern[str] | None
     exceptions: re.Pattern[str] | None
+    glued: tuple[str, ...]  # phrases without spaces, found inside one typed word
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,20 @@ def _as_list(value: Any) -> list[Any]:
     return [[str(x) for x in v] if isinstance(v, list) else str(v) for v in value]
 
 
+# A typed word this long may be several words without spaces ("ikwildood").
+GLUED_MIN_LENGTH = 7
+
+
+def _glued(lexicon: Lexicon, phrases: Any, where: str) -> tuple[str, ...]:
+    found = []
+    for phrase in _as_list(phrases):
+        words = lexicon.normalise(str(phrase)).split()
+        if len(words) < 2 or len("".join(words)) < GLUED_MIN_LENGTH:
+            raise ValueError(f"{where}: {phrase!r} needs two or more words, {GLUED_MIN_LENGTH}+ letters")
+        found.append("".join(words))
+    return tuple(found)
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path = SAFETY_FILE) -> _Rules:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -117,7 +133,7 @@ def _load(path: Path = SAFETY_FILE) -> _Rules:
     for entry in raw["soorten"]:
         name = entry["soort"]
         rules = recognition.get(name) or {}
-        allowed = {"sterk", "zwak", "ontkenningen", "uitzonderingen"}
+        allowed = {"sterk", "zwak", "ontkenningen", "uitzonderingen", "aaneen"}
         if set(rules) - allowed:
             raise ValueError(f"{source}: {name} has unknown sections {sorted(set(rules) - allowed)}")
         responses = tuple(_as_list(entry.get("antwoorden")))
@@ -136,6 +152,7 @@ def _load(path: Path = SAFETY_FILE) -> _Rules:
             weak=lexicon.compile_any(_as_list(rules.get("zwak"))),
             negations=lexicon.compile_any(_as_list(rules.get("ontkenningen"))),
             exceptions=lexicon.compile_any(_as_list(rules.get("uitzonderingen"))),
+            glued=_glued(lexicon, rules.get("aaneen"), f"{source}: {name}.aaneen"),
         ))
     return _Rules(
         lexicon=lexicon,
@@ -220,14 +237,15 @@ def assess_crisis(text: str) -> CrisisAssessment:
     if not parts:
         return CrisisAssessment(signal=None, cleared=False, risk=False)
     distress: bool | None = None  # computed only when a weak hit or a negation needs it
+    long_words = {w for p in parts for w in p.text.split() if len(w) >= GLUED_MIN_LENGTH}
     found: list[str] = []
     cleared = False
     weak_seen = False
     for kind in rules.kinds:
         if kind.classifier_only:
             continue
-        hit = False
-        for part in parts:
+        hit = any(g in word for g in kind.glued for word in long_words)
+        for part in [] if hit else parts:
             candidate, excepted = _remove(kind.exceptions, part.text)
             negated = False
             if kind.negations is not None and kind.negations.search(candidate):

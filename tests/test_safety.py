@@ -373,3 +373,26 @@ def test_a_clause_ends_a_pattern() -> None:
 )
 def test_letters_are_folded_alike_in_text_and_patterns(text: str, kind: str) -> None:
     assert kind in _kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ikwilnietmeerleven", "suicide"),
+        ("ikziehetnietmeerzitten echt", "suicide"),
+        ("ik wil er eeneindaanmaken", "suicide"),
+        ("mijnmanslaatme", "domestic_violence"),
+        ("zelfmoort", "suicide"),
+        ("selfmoord", "suicide"),
+        ("suicide", "suicide"),
+        ("ik wil dood gaan", "suicide"),
+        ("wil nie meer leven", "suicide"),
+        ("ik wil doodd", "suicide"),
+        ("IK WIL ER NIET MEER ZIJN!!!", "suicide"),
+        ("k zie t nie meer zitte", "suicide"),
+        ("me man slaad me", "domestic_violence"),
+        ("ik ben verkragt", "sexual_abuse"),
+    ],
+)
+def test_typos_and_missing_spaces(text: str, kind: str) -> None:
+    assert kind in _kinds(text)
