@@ -271,6 +271,11 @@ def route(
         kind = "wijkteam"  # a rule without organisatie_beschikbaar: fall back to the front door
     if kind == "oco":
         shown = list(catalogue_entry.oco)
+        # Beside OCO, the local organisation for each topic (debts: the schuldhulp), while there is room.
+        for domain in domains:
+            extra = [o for o in catalogue_entry.organisations_for(domain) if o not in shown][:1]
+            if len(shown) + len(extra) <= rules.max_organisations:
+                shown += extra
     elif kind == "organisatie":
         shown = local[: rules.max_organisations]
     else:
