@@ -34,6 +34,7 @@ from bot.dialogue.questions import button_title, question_for
 from bot.life_domains import detect_life_domains, life_domain_label, life_domain_values
 from bot.routing import Clarification, route
 from bot.urgency import detect_urgency, is_urgent
+from bot.vocabulary import GEEN_GEMEENTE, NIET_BEDIEND
 
 CLARIFY_ATTEMPTS = 2
 MAX_QUESTIONS = 5
@@ -42,7 +43,7 @@ CLARIFY_QUESTIONS = (
     "situation", "domains_confirmed", "complexity", "wijkteam_contact", "meeting_or_complaint", "gemeente",
 )
 QUESTIONS_TO_DROP = (("complexity", "onbekend"), ("wijkteam_contact", "onbekend"))
-ROUTE_WITHOUT_GEMEENTE = "geen_gemeente"
+ROUTE_WITHOUT_GEMEENTE = GEEN_GEMEENTE
 MEETING_INTENT = "prepare_meeting"
 COMPLAINT_INTENT = "complaint_or_objection"
 
@@ -282,7 +283,7 @@ def give_route(dispatcher: CollectingDispatcher, tracker: Tracker, slug: str | N
     entry = municipality(slug)
     if entry is None:
         say_not_served(dispatcher, slug)
-        return [SlotSet("route_kind", "niet_bediend")]
+        return [SlotSet("route_kind", NIET_BEDIEND)]
     advice = route(entry, clarification_from(tracker))
     dispatcher.utter_message(response="utter_route_reason", reden=advice.reason)
     for organisation in advice.organisations:

@@ -15,11 +15,10 @@ from bot.catalogue import Catalogue, Municipality, load_catalogue
 from bot.gemeente_recognition import gemeente_naam, recognise_gemeente
 from bot.settings import Settings, load_settings
 from bot.slugs import clean_slug, is_slug
+from bot.vocabulary import INPUT_CHANNEL_NAMES, REST
 
 SKIPPED = "overgeslagen"
 UNKNOWN_GEMEENTE = "onbekend"
-# Channels as named in the intake record (CONTRACT.md §6).
-_CHANNEL_NAMES = {"rest": "rest", "whatsapp": "whatsapp", "web": "web", "cmdline": "rest"}
 
 
 def catalogue() -> Catalogue:
@@ -73,10 +72,10 @@ def metadata_gemeente(tracker: Tracker) -> str | None:
 
 def channel_name(tracker: Tracker) -> str:
     channel = message_metadata(tracker).get("channel")
-    if isinstance(channel, str) and channel in _CHANNEL_NAMES:
-        return _CHANNEL_NAMES[channel]
-    input_channel = tracker.get_latest_input_channel() or "rest"
-    return _CHANNEL_NAMES.get(input_channel, input_channel)
+    if isinstance(channel, str) and channel in INPUT_CHANNEL_NAMES:
+        return INPUT_CHANNEL_NAMES[channel]
+    input_channel = tracker.get_latest_input_channel() or REST
+    return INPUT_CHANNEL_NAMES.get(input_channel, input_channel)
 
 
 def known_gemeente(tracker: Tracker) -> str | None:

@@ -58,7 +58,7 @@ class Clarification:
 
     life_domains: list[str] = field(default_factory=list)
     complexity: Literal["enkelvoudig", "meervoudig"] | None = None
-    wijkteam_contact: Literal["ja", "nee", "onbekend"] | None = None
+    wijkteam_contact: str | None = None  # one of bot.vocabulary.WIJKTEAM_CONTACT
     upcoming_meeting: bool | None = None
     complaint: bool | None = None
     wants_independent_help: bool | None = None

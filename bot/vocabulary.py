@@ -25,7 +25,11 @@ INPUT_CHANNEL_NAMES: dict[str, str] = {
 CONTACT_PREFERENCES: tuple[str, ...] = ("telefoon", "email", "whatsapp")
 # Contact preferences that need a phone number (the others need an e-mail address).
 PHONE_PREFERENCES: frozenset[str] = frozenset({"telefoon", "whatsapp"})
-WIJKTEAM_CONTACT: tuple[str, ...] = ("ja", "nee", "onbekend")
+# The three answers to a yes/no question (bot/dialogue/yes_no.py); the wijkteam_contact
+# slot of the intake holds one of them.
+JA, NEE, ONBEKEND = "ja", "nee", "onbekend"
+YES_NO_ANSWERS: tuple[str, ...] = (JA, NEE, ONBEKEND)
+WIJKTEAM_CONTACT: tuple[str, ...] = YES_NO_ANSWERS
 
 NIEUW = "nieuw"
 IN_BEHANDELING = "in_behandeling"

@@ -19,10 +19,11 @@ from bot.routing import (
     parse_rules,
     route,
 )
+from bot.vocabulary import WIJKTEAM_CONTACT
 
 DOMAIN_SETS = [[], *([d] for d in LIFE_DOMAINS), *map(list, itertools.combinations(LIFE_DOMAINS, 2))]
 COMPLEXITIES = [None, "enkelvoudig", "meervoudig"]
-WIJKTEAM = [None, "ja", "nee", "onbekend"]
+WIJKTEAM = [None, *WIJKTEAM_CONTACT]
 FLAGS = list(itertools.product([None, True, False], repeat=3))
 
 

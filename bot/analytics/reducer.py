@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from bot.analytics import vocabulary as v
 from bot.catalogue import UNKNOWN
+from bot.vocabulary import CHANNELS, INPUT_CHANNEL_NAMES, ROUTE_KINDS, STAFF_TEST_SENDER_PREFIX
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
-STAFF_TEST_PREFIX = "stafftest-"  # sender ids of the staff test page (bot/webapp/staff.py)
 MAX_SENDERS = 20_000
 IDLE_SECONDS = 6 * 3600
 
@@ -81,7 +81,7 @@ class EventReducer:
         now = time.monotonic()
         state = self._senders.pop(sender, None)
         if state is None or now - state.last_seen > self.idle_seconds:
-            state = _SenderState(staff_test=sender.startswith(STAFF_TEST_PREFIX))
+            state = _SenderState(staff_test=sender.startswith(STAFF_TEST_SENDER_PREFIX))
         state.last_seen = now
         self._senders[sender] = state  # most recent last
         while len(self._senders) > self.max_senders:
@@ -115,10 +115,10 @@ class EventReducer:
         if metadata.get("staff_test") is True:
             state.staff_test = True
         channel = metadata.get("channel")
-        if channel in v.CHANNELS:
+        if channel in CHANNELS:
             state.channel = channel
         elif state.channel == v.OTHER and isinstance(input_channel, str):
-            state.channel = v.INPUT_CHANNELS.get(input_channel, v.OTHER)
+            state.channel = INPUT_CHANNEL_NAMES.get(input_channel, v.OTHER)
         slug = self.vocabulary.gemeente(metadata.get("gemeente"))
         if slug and slug != UNKNOWN and not state.gemeente_from_slot:
             state.gemeente = slug
@@ -164,7 +164,7 @@ class EventReducer:
             state.requested_slot = value if isinstance(value, str) else None
         elif name == "intake_reference":
             state.reference_this_turn = bool(value)
-        elif name == "route_kind" and value in v.ROUTE_KINDS:
+        elif name == "route_kind" and value in ROUTE_KINDS:
             return [(v.ROUTES, value)]
         elif name == "life_domains" and isinstance(value, list):
             new = [d for d in value if d in self.vocabulary.life_domains

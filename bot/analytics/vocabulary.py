@@ -16,7 +16,7 @@ import yaml
 
 from bot.catalogue import UNKNOWN
 from bot.gemeente_recognition import all_gemeenten
-from bot.life_domains import LIFE_DOMAINS
+from bot.life_domains import life_domain_values
 from bot.paths import PROJECT_ROOT
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -39,12 +39,9 @@ METRICS = (
 OFFERED, CONSENT, COMPLETED = "offered", "consent", "completed"
 HANDOVER_STEPS = (OFFERED, CONSENT, COMPLETED)
 
-ROUTE_KINDS = ("oco", "organisatie", "wijkteam", "geen_gemeente", "niet_bediend")
-CHANNELS = ("web", "whatsapp", "rest")
+# Route kinds and channels are closed sets of the contract: bot/vocabulary.py.
 OTHER = "overig"
 FALLBACK_INTENT = "nlu_fallback"
-# Rasa input channel names -> our channel names (as actions/common.py maps them).
-INPUT_CHANNELS = {"rest": "rest", "whatsapp": "whatsapp", "web": "web", "cmdline": "rest"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ def build_vocabulary(domain_file: Path = DOMAIN_FILE) -> Vocabulary:
     }
     return Vocabulary(
         intents=frozenset(intents),
-        life_domains=frozenset(LIFE_DOMAINS),
+        life_domains=frozenset(life_domain_values()),
         gemeenten=frozenset(all_gemeenten()),
         forms=forms,
     )

@@ -24,18 +24,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-REST = "rest"
-WEB = "web"
-WHATSAPP = "whatsapp"
-CHANNELS = (REST, WEB, WHATSAPP)
+from bot.vocabulary import CHANNELS, REST, WEB, WHATSAPP  # noqa: F401  (CHANNELS, REST: re-exported)
+from bot.vocabulary import STAFF_TEST_SENDER_PREFIX as STAFF_TEST_PREFIX
 
 # A REST sender: 1-128 characters, no ':' (reserved for namespaces), no whitespace.
 REST_SENDER_MAX = 128
 _REST_SENDER_RE = re.compile(r"[A-Za-z0-9_.@+=-]{1,128}")
 # The widget makes its ids itself (bot/webapp/static): 1-64 of [A-Za-z0-9_-].
 _WEB_SENDER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-STAFF_TEST_PREFIX = "stafftest-"
-_STAFF_TEST_RE = re.compile(r"stafftest-[A-Za-z0-9_-]{1,54}")
+_STAFF_TEST_RE = re.compile(re.escape(STAFF_TEST_PREFIX) + r"[A-Za-z0-9_-]{1,54}")
 # WhatsApp ids are phone numbers in international format without '+' (E.164: max 15 digits).
 _WHATSAPP_ID_RE = re.compile(r"[1-9][0-9]{5,14}")
 

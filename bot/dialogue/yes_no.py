@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.dialogue.words import fold_any_script, folded_set, words
+from bot.vocabulary import JA as YES
+from bot.vocabulary import NEE as NO
+from bot.vocabulary import ONBEKEND as UNKNOWN
 
-YES, NO, UNKNOWN = "ja", "nee", "onbekend"
 # Skin tones, variation selectors and joiners that may follow an emoji.
 _EMOJI_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u200d]")
 _QUESTION_WORDS = frozenset({"wie", "wat", "waarom", "hoe", "waar", "wanneer", "welke", "hoeveel", "hoezo"})

@@ -37,13 +37,14 @@ from bot.channels.text_clean import clean_message, is_encodable
 from bot.limits import RateLimiter, rate_limiter_from_settings
 from bot.settings import load_settings
 from bot.slugs import clean_slug
+from bot.vocabulary import WEB
 
 logger = logging.getLogger(__name__)
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 # Below the widget's own 20 s timeout, so residents get the fallback text instead.
 RASA_TIMEOUT_SECONDS = 18.0
-CHANNEL = "web"
+CHANNEL = WEB  # metadata.channel of every widget message
 
 
 CORS_HEADERS = {
