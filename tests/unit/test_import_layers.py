@@ -1,0 +1,214 @@
+"""The import drawing of bot/ and actions/: no circles, and each layer imports only downwards.
+
+Read from the source with `ast` (nothing is imported), so the test takes a second and also
+sees imports inside functions. Imports under ``if TYPE_CHECKING:`` are left out: they never
+run. A package's ``__init__`` importing its own submodules is the ordinary pattern and no
+circle; a submodule importing its package back is one.
+
+The four layers of bot/ (README, "Hoe het werkt"):
+
+- domain rules: plain Python, importable without Rasa, Sanic, the actions or the web app;
+- Rasa plugins: modules loaded into the Rasa server (NLU components, channels, stores, the
+  analytics broker); the only modules besides the entry points that import Rasa;
+- the web app: bot/webapp/, a Sanic app that talks to Rasa over HTTP only;
+- operations: entry points that start processes (``bot.start``, ``bot.action_server``,
+  ``bot.cli``) and may import anything.
+
+actions/ (the Rasa action server) sits above the domain rules; bot/ never imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.paths import PROJECT_ROOT
+
+RASA_PLUGINS = frozenset({
+    "bot.nlu.crisis_guard", "bot.nlu.dutch_spacy", "bot.nlu.entity_canonicaliser", "bot.nlu.turn_hook",
+    "bot.channels.rest", "bot.channels.whatsapp", "bot.stores", "bot.rasa_speedups", "bot.analytics.broker",
+})
+ENTRY_POINTS = frozenset({"bot.start", "bot.action_server", "bot.cli"})
+RASA_PACKAGES = frozenset({"rasa", "rasa_sdk"})
+WEB_PACKAGES = frozenset({"sanic"})
+
+
+@dataclass
+class ImportGraph:
+    """Project modules -> the project modules and the outside top-level packages they import."""
+
+    inside: dict[str, set[str]] = field(default_factory=dict)
+    outside: dict[str, set[str]] = field(default_factory=dict)
+
+    def reachable(self, module: str) -> set[str]:
+        """Every project module `module` imports, directly or through others."""
+        seen: set[str] = set()
+        todo = [module]
+        while todo:
+            for dep in self.inside[todo.pop()]:
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    def circles(self) -> list[list[str]]:
+        """Groups of modules that import each other round (Tarjan's strongly connected
+        components of more than one module, or a module importing itself)."""
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        found: list[list[str]] = []
+
+        def visit(module: str) -> None:
+            index[module] = low[module] = len(index)
+            stack.append(module)
+            on_stack.add(module)
+            for dep in sorted(self.inside[module]):
+                if dep not in index:
+                    visit(dep)
+                    low[module] = min(low[module], low[dep])
+                elif dep in on_stack:
+                    low[module] = min(low[module], index[dep])
+            if low[module] == index[module]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == module:
+                        break
+                if len(group) > 1 or module in self.inside[module]:
+                    found.append(sorted(group))
+
+        for module in sorted(self.inside):
+            if module not in index:
+                visit(module)
+        return found
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def build_graph(sources: dict[str, tuple[str, bool]]) -> ImportGraph:
+    """The graph of `sources`: module name -> (source text, is a package ``__init__``)."""
+    graph = ImportGraph()
+
+    def project_module(name: str) -> str | None:
+        while name and name not in sources:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    for module, (text, is_package) in sources.items():
+        tree = ast.parse(text)
+        skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node)
+                   for branch in node.body for n in ast.walk(branch)}
+        package = module if is_package else module.rpartition(".")[0]
+        inside: set[str] = set()
+        outside: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parts = parts[: len(parts) - (node.level - 1)]
+                    base = ".".join([*parts, base] if base else parts)
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                target = project_module(name)
+                if target is not None:
+                    inside.add(target)
+                else:
+                    outside.add(name.split(".")[0])
+        graph.inside[module] = inside - ({module} if is_package else set())
+        graph.outside[module] = outside
+    return graph
+
+
+def _project_sources() -> dict[str, tuple[str, bool]]:
+    sources = {}
+    for folder in ("bot", "actions"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            parts = list(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+            is_package = parts[-1] == "__init__"
+            if is_package:
+                parts = parts[:-1]
+            sources[".".join(parts)] = (Path(path).read_text(encoding="utf-8"), is_package)
+    return sources
+
+
+GRAPH = build_graph(_project_sources())
+BOT = sorted(m for m in GRAPH.inside if m == "bot" or m.startswith("bot."))
+WEB_APP = frozenset(m for m in BOT if m.startswith("bot.webapp"))
+DOMAIN = [m for m in BOT if m not in RASA_PLUGINS | ENTRY_POINTS | WEB_APP]
+
+
+def test_the_graph_holds_the_project() -> None:
+    assert {"bot.vocabulary", "bot.intake.store", "actions.common", "bot.webapp.app"} <= set(GRAPH.inside)
+    assert "bot.life_domains" in GRAPH.inside["bot.intake.draft"]
+    assert "bot.life_domains" in GRAPH.reachable("bot.intake.store")
+
+
+def test_no_module_imports_another_that_imports_it_back() -> None:
+    assert GRAPH.circles() == []
+
+
+def test_bot_never_imports_the_actions() -> None:
+    assert [m for m in BOT if any(dep.startswith("actions") for dep in GRAPH.inside[m])] == []
+
+
+def test_only_the_web_app_and_entry_points_import_the_web_app() -> None:
+    importers = [m for m in GRAPH.inside if m not in WEB_APP | ENTRY_POINTS
+                 and any(dep in WEB_APP for dep in GRAPH.inside[m])]
+    assert importers == []
+
+
+def test_only_rasa_plugins_and_entry_points_import_rasa() -> None:
+    importers = [m for m in BOT if m not in RASA_PLUGINS | ENTRY_POINTS and GRAPH.outside[m] & RASA_PACKAGES]
+    assert importers == [], "a new Rasa plugin? add it to RASA_PLUGINS and to the README's layer list"
+
+
+@pytest.mark.parametrize("module", DOMAIN)
+def test_a_domain_module_imports_no_rasa_no_web_no_actions(module: str) -> None:
+    reached = GRAPH.reachable(module) | {module}
+    upward = sorted(m for m in reached if m in RASA_PLUGINS | ENTRY_POINTS | WEB_APP or m.startswith("actions"))
+    heavy = sorted(p for m in reached for p in GRAPH.outside[m] & (RASA_PACKAGES | WEB_PACKAGES))
+    assert (upward, heavy) == ([], [])
+
+
+# --- the graph builder itself, on small made-up packages ------------------------------------
+
+@pytest.mark.parametrize(("sources", "circles"), [
+    ({"p.a": ("import p.b", False), "p.b": ("from p import a", False), "p": ("", True)}, [["p.a", "p.b"]]),
+    ({"p.a": ("from p.b import x", False), "p.b": ("from p.c import y", False),
+      "p.c": ("from . import a", False), "p": ("", True)}, [["p.a", "p.b", "p.c"]]),
+    ({"p.a": ("from .b import x", False), "p.b": ("def f():\n    from p.a import y", False), "p": ("", True)},
+     [["p.a", "p.b"]]),
+    ({"p": ("from p.a import x", True), "p.a": ("import os", False)}, []),
+    ({"p": ("from p.a import x", True), "p.a": ("from p import y", False)}, [["p", "p.a"]]),
+    ({"p.a": ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from p.b import B", False),
+      "p.b": ("from p.a import x", False), "p": ("", True)}, []),
+    ({"p.a": ("import p.b", False), "p.b": ("import os", False), "p": ("", True)}, []),
+])
+def test_the_builder_finds_circles(sources: dict[str, tuple[str, bool]], circles: list[list[str]]) -> None:
+    assert build_graph(sources).circles() == circles
+
+
+def test_the_builder_separates_project_and_outside_imports() -> None:
+    graph = build_graph({"p.a": ("import rasa.core\nfrom sanic import Sanic\nfrom p.b import c", False),
+                         "p.b": ("", False), "p": ("", True)})
+    assert graph.inside["p.a"] == {"p.b"}
+    assert graph.outside["p.a"] == {"rasa", "sanic"}
