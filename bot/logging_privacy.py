@@ -35,8 +35,9 @@ from typing import Any, Callable
 
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 9-15 digits, optionally starting with + or 00, separated by at most one space, dash,
-# slash or bracket; not part of a longer word, decimal number or IP address.
-_PHONE_RE = re.compile(r"(?<![\w.])(?:\+|00)?\d(?:[ \t()/-]{0,2}\d){8,14}(?![\w]|\.\d)")
+# slash or bracket; not part of a longer word, decimal number, IP address or reference
+# (OCO-2026-00042).
+_PHONE_RE = re.compile(r"(?<![\w.-])(?:\+|00)?\d(?:[ \t()/-]{0,2}\d){8,14}(?![\w]|\.\d)")
 _DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d")
 _SQL_RE = re.compile(r"\[SQL: [^\]]*\]")
 _SQL_PARAMETERS_RE = re.compile(r"\[parameters: [^\n]*")

@@ -66,6 +66,8 @@ def test_a_failed_sql_statement_is_one_line_with_hidden_values() -> None:
     "took 1718000000.123 s for ticket 12 of oco:lock:3f2a9d4e1b2c",
     "GET /webhooks/rest/webhook 200 2026-11-22",
     "conversation test-1234567890ab",
+    "intake OCO-2026-00042 created, e-mail queued",
+    "ticket rasa-123456789012 released",
 ])
 def test_redact_leaves_ordinary_maintenance_lines_alone(line: str) -> None:
     assert redact(line) == line
