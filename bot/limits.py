@@ -27,7 +27,7 @@ TEXTS_FILE = Path(__file__).with_name("channels") / "limits_texts.yml"
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|sec|s|minute|min|m|hour|h)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 MAX_MEMORY_KEYS = 100_000
-DEFAULT_RATE = "20/minute"
+DEFAULT_RATE = "60/minute"
 
 
 @dataclass(frozen=True)

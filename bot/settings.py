@@ -59,7 +59,7 @@ class Settings:
     intake_retention_days: int
     # Limits against abuse (docs/scale.md); defaults keep existing code working.
     max_message_length: int = 2000
-    rate_limit: str = "20/minute"
+    rate_limit: str = "60/minute"
     max_body_bytes: int = 64 * 1024
     # Public base URL of the web app, for the link to an intake in the staff e-mail.
     public_url: str = "http://localhost:8080"
@@ -103,7 +103,7 @@ def load_settings() -> Settings:
         conversation_retention_days=_env_int("OCO_CONVERSATION_RETENTION_DAYS", 28),
         intake_retention_days=_env_int("OCO_INTAKE_RETENTION_DAYS", 90),
         max_message_length=_positive("OCO_MAX_MESSAGE_LENGTH", 2000),
-        rate_limit=_env("OCO_RATE_LIMIT", "20/minute"),
+        rate_limit=_env("OCO_RATE_LIMIT", "60/minute"),
         max_body_bytes=_positive("OCO_MAX_BODY_BYTES", 64 * 1024),
         public_url=(_env("OCO_PUBLIC_URL") or f"http://localhost:{_env_int('OCO_WEB_PORT', 8080)}").rstrip("/"),
         proxy_secret=_env("OCO_PROXY_SECRET"),

@@ -27,7 +27,7 @@ DEFAULT_ADDRESS_RATE = "120/minute"
 
 
 def conversation_limiter(settings: Settings) -> RateLimiter:
-    """Messages per conversation (OCO_RATE_LIMIT, default 20/minute)."""
+    """Messages per conversation (OCO_RATE_LIMIT, default 60/minute)."""
     return rate_limiter_from_settings(settings)
 
 
