@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from bot.catalogue import Catalogue, Municipality, load_catalogue
+from bot.catalogue import Catalogue, Municipality, catalogue_texts, load_catalogue
 from bot.gemeente_recognition import gemeente_naam, recognise_gemeente
 from bot.settings import Settings, load_settings
 from bot.slugs import clean_slug, is_slug
@@ -114,7 +114,7 @@ def municipality(slug: str | None) -> Municipality | None:
 def gemeente_display_name(slug: str | None) -> str:
     """The municipality's name for messages, also for municipalities we do not serve."""
     if not slug or slug == UNKNOWN_GEMEENTE:
-        return "uw gemeente"
+        return catalogue_texts()["onbekende_gemeente_naam"]
     entry = municipality(slug)
     return entry.naam if entry else gemeente_naam(slug) or slug.replace("-", " ").title()
 

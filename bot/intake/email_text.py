@@ -16,17 +16,28 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "intake_notification.txt.j2"
+TEXTS_FILE = TEMPLATE_DIR / "intake_notification.yml"
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 # Preferred times are free text. Anything that could be a phone number or an address
 # (6+ digits, an @) is not copied into the e-mail.
 _CONTACT_LIKE = re.compile(r"@|(?:\d[\s./-]*){6,}")
 _PREFERRED_TIME_MAX = 80
-PREFERRED_TIME_WITHHELD = "zie de aanvraag"
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict[str, str]:
+    """Subject and short texts of the e-mail (templates/intake_notification.yml)."""
+    with TEXTS_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+PREFERRED_TIME_WITHHELD = _texts()["withheld"]
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +62,7 @@ def _one_line(value: str) -> str:
 def safe_preferred_time(value: str | None) -> str:
     """The preferred time for the e-mail: one short line, never a number or address."""
     if not value:
-        return "geen voorkeur opgegeven"
+        return _texts()["no_preference"]
     text = _one_line(value)
     if _CONTACT_LIKE.search(text) or len(text) > _PREFERRED_TIME_MAX:
         return PREFERRED_TIME_WITHHELD
@@ -65,9 +76,11 @@ def intake_link(staff_url: str, reference: str) -> str:
 
 def notification_subject(record: dict[str, Any]) -> str:
     """Subject with the reference and gemeente only: no personal data in mail headers."""
-    prefix = "[URGENT] " if record["urgent"] else ""
-    reference, gemeente = record["reference"], record["gemeente"]
-    return f"{prefix}Nieuwe aanvraag cliëntondersteuning {reference} ({gemeente})"
+    texts = _texts()
+    return texts["subject"].format(
+        urgent=texts["urgent_prefix"] if record["urgent"] else "",
+        reference=record["reference"], gemeente=record["gemeente"],
+    )
 
 
 def notification_body(record: dict[str, Any], staff_url: str) -> str:

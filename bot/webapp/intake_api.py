@@ -23,17 +23,22 @@ from bot.intake.access_log import DELETED, LISTED, READ, STATUS_CHANGED, AccessE
 from bot.intake.references import is_reference
 from bot.intake.store import IntakeStore
 from bot.slugs import clean_slug
-from bot.vocabulary import INTAKE_STATUSES
+from bot.vocabulary import IN_BEHANDELING, INTAKE_STATUSES
 from bot.webapp.staff_auth import DATABASE_DOWN_TEXT, call_store, staff_json, staff_of
+from bot.webapp.staff_texts import staff_text
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = {"error": "Deze aanvraag bestaat niet (meer)."}
+NOT_FOUND = {"error": staff_text("intake_not_found_api")}
 URGENT_VALUES = {"ja": True, "true": True, "nee": False, "false": False}
 
 
 def _error(message: str, status: int) -> HTTPResponse:
     return json({"error": message}, status=status)
+
+
+def _unknown_status() -> HTTPResponse:
+    return _error(staff_text("unknown_status", statuses=", ".join(INTAKE_STATUSES)), 400)
 
 
 def _scope(request: Request) -> str | None:
@@ -57,14 +62,14 @@ def create_intake_blueprint(
     async def list_intakes(request: Request) -> HTTPResponse:
         status = request.args.get("status") or None
         if status is not None and status not in INTAKE_STATUSES:
-            return _error(f"Onbekende status. Kies uit: {', '.join(INTAKE_STATUSES)}.", 400)
+            return _unknown_status()
         urgent_arg = (request.args.get("urgent") or "").lower()
         if urgent_arg and urgent_arg not in URGENT_VALUES:
-            return _error("Gebruik urgent=ja of urgent=nee.", 400)
+            return _error(staff_text("urgent_values"), 400)
         wanted = request.args.get("gemeente") or None
         gemeente = clean_slug(wanted) if wanted else None
         if wanted and gemeente is None:
-            return _error("Onbekende gemeente: gebruik de slug, bijvoorbeeld 'dordrecht'.", 400)
+            return _error(staff_text("unknown_gemeente_slug"), 400)
         scope = _scope(request)
         if scope is not None:
             if gemeente is not None and gemeente != scope:
@@ -107,10 +112,9 @@ def create_intake_blueprint(
             body = None
         status = body.get("status") if isinstance(body, dict) else None
         if not isinstance(status, str):
-            return _error('Stuur JSON met een nieuwe status, bijvoorbeeld {"status": '
-                          '"in_behandeling"}.', 400)
+            return _error(staff_text("status_json_needed", example=f'{{"status": "{IN_BEHANDELING}"}}'), 400)
         if status not in INTAKE_STATUSES:
-            return _error(f"Onbekende status. Kies uit: {', '.join(INTAKE_STATUSES)}.", 400)
+            return _unknown_status()
         try:
             record = await call_store(
                 store.update_status, reference, status, staff_of(request).name, _scope(request)
@@ -143,11 +147,7 @@ def create_intake_blueprint(
             return json(NOT_FOUND, status=404)
         except SQLAlchemyError as exc:
             log.error("intake %s not deleted: %s", reference, type(exc).__name__)
-            return _error(
-                "Het gesprek kon niet worden verwijderd; de aanvraag is daarom ook nog "
-                "niet verwijderd. Probeer het later opnieuw.",
-                503,
-            )
+            return _error(staff_text("conversation_not_deleted"), 503)
         return json(result)
 
     @bp.get("/api/outbox")

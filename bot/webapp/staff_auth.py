@@ -31,15 +31,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.staff_accounts import ADMINISTRATOR, StaffAccounts, StaffMember
 from bot.webapp.security import is_https
+from bot.webapp.staff_texts import staff_text
 
 logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "oco_staff"
 SESSION_MAX_AGE_SECONDS = 8 * 3600
-UNAUTHORIZED_BODY = {"error": "Niet aangemeld: een geldig medewerkerstoken is nodig."}
-FORBIDDEN_TEXT = "Deze pagina is alleen voor de beheerder."
-DATABASE_DOWN_TEXT = "De database is nu niet bereikbaar. Probeer het over een paar minuten opnieuw."
-BAD_FORM_TEXT = "Ongeldig formulier. Laad de pagina opnieuw."
+# Texts staff read: bot/webapp/staff_texts.yml.
+UNAUTHORIZED_BODY = {"error": staff_text("unauthorized")}
+FORBIDDEN_TEXT = staff_text("forbidden")
+DATABASE_DOWN_TEXT = staff_text("database_down")
+BAD_FORM_TEXT = staff_text("bad_form")
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 _UNKNOWN = object()

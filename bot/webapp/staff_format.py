@@ -12,24 +12,26 @@ from bot.gemeente_recognition import gemeente_naam
 from bot.intake.models import OUTBOX_STATUSES
 from bot.life_domains import life_domain_label
 from bot.vocabulary import CONTACT_PREFERENCES, WIJKTEAM_CONTACT, status_label
+from bot.webapp.staff_texts import staff_labels, staff_text, staff_texts
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
-MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-    "september", "oktober", "november", "december",
-)
-# Labels in the order of the vocabularies they name (zip fails loudly when one changes).
-CONTACT_PREFERENCE_LABELS = dict(
-    zip(CONTACT_PREFERENCES, ("telefoon", "e-mail", "WhatsApp"), strict=True)
-)
-WIJKTEAM_LABELS = dict(zip(WIJKTEAM_CONTACT, ("ja", "nee", "niet bekend"), strict=True))
+
+
+def _labels_for(key: str, values: tuple[str, ...]) -> dict[str, str]:
+    """The labels of `key` in staff_texts.yml, one for each value of its vocabulary (a
+    missing or extra label fails at import, not on a staff page)."""
+    labels = staff_labels(key)
+    if set(labels) != set(values):
+        raise ValueError(f"staff_texts.yml {key}: labels for {sorted(labels)}, values are {sorted(values)}")
+    return {value: labels[value] for value in values}
+
+
+MONTHS: tuple[str, ...] = tuple(staff_texts()["months"])
+CONTACT_PREFERENCE_LABELS = _labels_for("contact_preferences", CONTACT_PREFERENCES)
+WIJKTEAM_LABELS = _labels_for("wijkteam_contact", WIJKTEAM_CONTACT)
 DELIVERY_LABELS: dict[str | None, str] = {
-    **dict(zip(
-        OUTBOX_STATUSES,
-        ("wacht op verzending", "verstuurd", "mislukt", "geen e-mailadres ingesteld"),
-        strict=True,
-    )),
-    None: "geen bericht",
+    **_labels_for("delivery", OUTBOX_STATUSES),
+    None: staff_text("delivery_no_message"),
 }
 
 __all__ = [

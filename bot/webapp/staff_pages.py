@@ -27,7 +27,8 @@ from bot.intake.access_log import READ, STATUS_CHANGED, AccessEvent
 from bot.intake.references import is_reference
 from bot.slugs import clean_slug
 from bot.staff_accounts import StaffMember
-from bot.vocabulary import INTAKE_STATUSES
+from bot.text import OR, join_dutch
+from bot.vocabulary import INTAKE_STATUSES, status_label
 from bot.webapp.login_throttle import LoginThrottle
 from bot.webapp.staff_auth import (
     BAD_FORM_TEXT,
@@ -45,17 +46,16 @@ from bot.webapp.staff_auth import (
     staff_of,
     staff_page,
 )
+from bot.webapp.staff_texts import staff_text
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("staff", url_prefix="/staff")
 
-WRONG_CODE_TEXT = "Deze code klopt niet. Probeer het opnieuw."
-THROTTLED_TEXT = (
-    "U heeft te vaak een verkeerde code ingevuld. Wacht {minutes} en probeer het dan "
-    "opnieuw. Weet u de code niet meer? Vraag de beheerder om een nieuwe."
-)
-NOT_FOUND_TEXT = "Deze aanvraag bestaat niet (meer), of hoort bij een andere gemeente."
+# Texts staff read: bot/webapp/staff_texts.yml.
+WRONG_CODE_TEXT = staff_text("wrong_code")
+THROTTLED_TEXT = staff_text("throttled")  # .format(minutes=...)
+NOT_FOUND_TEXT = staff_text("intake_not_found")
 ACCESS_LOG_LIMIT = 500
 URGENT_FILTERS = {"ja": True, "nee": False}
 
@@ -77,7 +77,12 @@ def _client(request: Request) -> str:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return "1 minuut" if minutes == 1 else f"{minutes} minuten"
+    return staff_text("minutes_one") if minutes == 1 else staff_text("minutes_many", minutes=minutes)
+
+
+def _status_choices() -> str:
+    """'nieuw, in behandeling of afgerond'."""
+    return join_dutch((status_label(s) for s in INTAKE_STATUSES), OR)
 
 
 def _form_value(request: Request, name: str) -> str:
@@ -213,7 +218,7 @@ async def intakes_page(request: Request) -> HTTPResponse:
             gemeenten = sorted(set(served) | set(await call_store(store.gemeenten)))
     except Exception as exc:  # show staff a message; no personal data in the log
         logger.warning("staff: listing intakes failed (%s)", type(exc).__name__)
-        error = "De aanvragen konden niet worden geladen."
+        error = staff_text("intakes_not_loaded")
     return render(
         request, "staff/intakes.html", status=503 if error else 200, intakes=rows,
         filters=chosen, gemeenten=gemeenten, statuses=INTAKE_STATUSES, error=error,
@@ -253,7 +258,7 @@ async def change_status(request: Request, reference: str) -> HTTPResponse:
     member = staff_of(request)
     status = _form_value(request, "status")
     if status not in INTAKE_STATUSES:
-        return html("Kies een status: nieuw, in behandeling of afgerond.", status=400)
+        return html(staff_text("choose_status", statuses=_status_choices()), status=400)
     store = request.app.ctx.intake_store
     if not is_reference(reference):
         return render(request, "staff/not_found.html", status=404, message=NOT_FOUND_TEXT)
@@ -288,7 +293,7 @@ async def access_log_page(request: Request) -> HTTPResponse:
                                    ACCESS_LOG_LIMIT)
     except Exception as exc:
         logger.warning("staff: access log not available (%s)", type(exc).__name__)
-        error = "Het toegangslog kon niet worden geladen."
+        error = staff_text("access_log_not_loaded")
     return render(
         request, "staff/access_log.html", status=503 if error else 200, entries=entries,
         reference=reference, limit=ACCESS_LOG_LIMIT, error=error,

@@ -25,6 +25,7 @@ from bot.slugs import clean_slug
 from bot.vocabulary import STAFF_TEST_SENDER_PREFIX, WEB
 from bot.webapp.rasa_client import RasaUnavailable, fetch_tracker, send_to_rasa
 from bot.webapp.staff_auth import BAD_FORM_TEXT, csrf_valid, render, staff_json, staff_page
+from bot.webapp.staff_texts import staff_text
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ async def test_page(request: Request) -> HTTPResponse:
             turns = await _load_turns(request, conversation_id)
         except RasaUnavailable as exc:
             logger.warning("staff test: tracker not available (%s)", exc)
-            error = "Rasa is niet bereikbaar. Het gesprek kan nu niet worden getoond."
+            error = staff_text("test_rasa_down_page")
     else:
         conversation_id = new_conversation_id()
     return render(
@@ -212,12 +213,9 @@ async def test_turns_json(request: Request) -> HTTPResponse:
     """The analysed turns of a staff test conversation as JSON."""
     conversation_id = request.args.get("c", "")
     if not is_staff_test_conversation(conversation_id):
-        return json(
-            {"error": "Alleen testgesprekken van de testpagina kunnen worden bekeken."},
-            status=400,
-        )
+        return json({"error": staff_text("test_only_test_conversations")}, status=400)
     try:
         turns = await _load_turns(request, conversation_id)
     except RasaUnavailable:
-        return json({"error": "Rasa is niet bereikbaar."}, status=502)
+        return json({"error": staff_text("test_rasa_down")}, status=502)
     return json({"conversation_id": conversation_id, "turns": turns})

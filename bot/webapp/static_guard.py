@@ -13,7 +13,9 @@ from urllib.parse import unquote
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, text
 
-NOT_FOUND_TEXT = "Niet gevonden."
+from bot.webapp.staff_texts import staff_text
+
+NOT_FOUND_TEXT = staff_text("not_found")
 
 
 def static_file(static_dir: Path, prefix: str, request_path: str) -> Path | None:

@@ -28,12 +28,13 @@ from bot.catalogue import SLUG_PATTERN, UNKNOWN
 from bot.gemeente_recognition import gemeente_naam
 from bot.life_domains import life_domain_label
 from bot.webapp.staff_auth import call_store, render, staff_json, staff_page
+from bot.webapp.staff_texts import staff_labels, staff_text
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-EMPTY_TEXT = "Geen gesprekken in deze periode."
+EMPTY_TEXT = staff_text("stats_empty")  # texts staff read: bot/webapp/staff_texts.yml
 CSV_HEADER = ("datum", "gemeente", "kanaal", "meting", "sleutel", "aantal")
 
 
@@ -64,21 +65,21 @@ def _date(raw: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise FilterError(f"De datum '{name}' moet de vorm JJJJ-MM-DD hebben.") from None
+        raise FilterError(staff_text("stats_bad_date", name=name)) from None
 
 
 def parse_filters(args: Any, now: date | None = None) -> Filters:
     """from/to/gemeente from a query string; the last 30 days by default."""
     current = now or today()
-    end = _date(args.get("to"), "tot en met") or current
-    start = _date(args.get("from"), "van") or end - timedelta(days=DEFAULT_DAYS - 1)
+    end = _date(args.get("to"), staff_text("stats_date_to")) or current
+    start = _date(args.get("from"), staff_text("stats_date_from")) or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise FilterError("De begindatum ligt na de einddatum.")
+        raise FilterError(staff_text("stats_start_after_end"))
     if (end - start).days + 1 > MAX_DAYS:
-        raise FilterError(f"Kies een periode van hoogstens {MAX_DAYS} dagen.")
+        raise FilterError(staff_text("stats_period_too_long", max_days=MAX_DAYS))
     gemeente = (args.get("gemeente") or "").strip().lower() or None
     if gemeente and not re.fullmatch(SLUG_PATTERN, gemeente):
-        raise FilterError("Onbekende gemeente.")
+        raise FilterError(staff_text("stats_unknown_gemeente"))
     return Filters(start, end, gemeente)
 
 
@@ -87,7 +88,7 @@ def parse_filters(args: Any, now: date | None = None) -> Filters:
 
 def gemeente_label(slug: str) -> str:
     if slug == UNKNOWN:
-        return "Onbekend"
+        return staff_text("stats_gemeente_unknown_label")
     return gemeente_naam(slug) or slug
 
 
@@ -121,41 +122,37 @@ class Section:
     chart: Chart
 
 
-def _section(id_: str, title: str, column: str, rows: list[tuple[str, int]]) -> Section:
-    return Section(id_, title, column, rows, horizontal_bars(rows))
+def _section(id_: str, rows: list[tuple[str, int]]) -> Section:
+    words = staff_labels("stats_sections")[id_]
+    return Section(id_, words["title"], words["column"], rows, horizontal_bars(rows))
 
 
 def build_sections(summary: StatsSummary) -> list[Section]:
     """The dashboard's charts in reading order (empty breakdowns are left out)."""
     handover = summary.breakdown(v.HANDOVER)
     candidates = [
-        ("gemeenten", "Gesprekken per gemeente", "Gemeente",
-         [(gemeente_label(k), n) for k, n in summary.by_gemeente.items()]),
-        ("kanalen", "Gesprekken per kanaal", "Kanaal",
-         [(_label("channels", k), n) for k, n in summary.by_channel.items()]),
-        ("routes", "Gegeven advies", "Advies",
-         [(_label("routes", k), n) for k, n in summary.breakdown(v.ROUTES).items()]),
-        ("levensgebieden", "Levensgebieden", "Levensgebied",
+        ("gemeenten", [(gemeente_label(k), n) for k, n in summary.by_gemeente.items()]),
+        ("kanalen", [(_label("channels", k), n) for k, n in summary.by_channel.items()]),
+        ("routes", [(_label("routes", k), n) for k, n in summary.breakdown(v.ROUTES).items()]),
+        ("levensgebieden",
          [(life_label(k), n) for k, n in summary.breakdown(v.LIFE_DOMAINS_METRIC).items()]),
-        ("aanmelding", "Aanmelding voor een cliëntondersteuner", "Stap",
-         [(_label("handover", k), handover.get(k, 0)) for k in v.HANDOVER_STEPS]
-         if handover else []),
-        ("gestopt", "Waar inwoners stopten met de vragen", "Vraag",
-         [(form_exit_label(k), n) for k, n in summary.breakdown(v.FORM_EXITS).items()]),
-        ("intenties", "Bedoelingen (intenties)", "Intentie",
-         list(summary.breakdown(v.INTENTS).items())),
+        ("aanmelding",
+         [(_label("handover", k), handover.get(k, 0)) for k in v.HANDOVER_STEPS] if handover else []),
+        ("gestopt", [(form_exit_label(k), n) for k, n in summary.breakdown(v.FORM_EXITS).items()]),
+        ("intenties", list(summary.breakdown(v.INTENTS).items())),
     ]
-    return [_section(*c) for c in candidates if c[3]]
+    return [_section(id_, rows) for id_, rows in candidates if rows]
 
 
 def kpis(summary: StatsSummary) -> list[tuple[str, int]]:
     handover = summary.breakdown(v.HANDOVER)
+    words = staff_labels("stats_kpis")
     return [
-        ("Gesprekken", summary.conversations),
-        ("Niet begrepen", summary.totals.get(v.FALLBACKS, 0)),
-        ("Crisisantwoorden", summary.totals.get(v.CRISIS, 0)),
-        ("Aanmelding aangeboden", handover.get(v.OFFERED, 0)),
-        ("Aanmeldingen verstuurd", handover.get(v.COMPLETED, 0)),
+        (words["conversations"], summary.conversations),
+        (words["fallbacks"], summary.totals.get(v.FALLBACKS, 0)),
+        (words["crisis"], summary.totals.get(v.CRISIS, 0)),
+        (words["offered"], handover.get(v.OFFERED, 0)),
+        (words["completed"], handover.get(v.COMPLETED, 0)),
     ]
 
 
@@ -201,7 +198,7 @@ def create_stats_blueprint(store: AnalyticsStore) -> Blueprint:
                 seen = await call_store(store.gemeenten)
             except Exception as exc:
                 logger.warning("dashboard: statistics not available (%s)", type(exc).__name__)
-                error, status = "De cijfers konden niet worden geladen.", 503
+                error, status = staff_text("stats_not_loaded"), 503
         return render(
             request,
             "staff/dashboard.html",
@@ -229,7 +226,7 @@ def create_stats_blueprint(store: AnalyticsStore) -> Blueprint:
             rows = await call_store(store.rows, filters.start, filters.end, filters.gemeente)
         except Exception as exc:
             logger.warning("dashboard.csv: statistics not available (%s)", type(exc).__name__)
-            return raw(b"De cijfers konden niet worden geladen.", status=503,
+            return raw(staff_text("stats_not_loaded").encode(), status=503,
                        content_type="text/plain; charset=utf-8")
         name = f"oco-statistieken_{filters.start}_{filters.end}"
         name += f"_{filters.gemeente}.csv" if filters.gemeente else ".csv"

@@ -29,6 +29,8 @@ RESIDENT_TEXT_FILES = [
     PROJECT_ROOT / "data" / "gemeenten" / "_teksten.yml",
     *sorted((PROJECT_ROOT / "bot" / "channels").glob("*.yml")),
     PROJECT_ROOT / "bot" / "webapp" / "texts.yml",
+    PROJECT_ROOT / "bot" / "webapp" / "staff_texts.yml",
+    PROJECT_ROOT / "bot" / "intake" / "templates" / "intake_notification.yml",
 ]
 
 
@@ -188,3 +190,121 @@ def test_no_copy_of_the_staff_test_prefix_in_code() -> None:
         if node.value.lower().startswith(prefix.rstrip("-"))
     ]
     assert copies == [], "the staff test prefix written out again; use bot.vocabulary.STAFF_TEST_SENDER_PREFIX"
+
+
+# --- no Dutch text for residents or staff in Python ----------------------------------------
+# Texts live in domain.yml, data/*.yml, bot/channels/*.yml, bot/webapp/texts.yml and
+# bot/webapp/staff_texts.yml. Modules that only talk to an operator or developer on a console
+# (command line, start-up errors, evaluation and report tools) may write Dutch.
+OPERATOR_MODULES = {
+    "bot/cli.py", "bot/admin_commands.py", "bot/action_server.py", "bot/start.py", "bot/services.py",
+    "bot/stores.py", "bot/staff_accounts.py", "bot/intake/mailer.py", "bot/nlu/quality_gate.py",
+    "bot/nlu/spacy_model.py", "bot/life_domains_eval.py", "bot/safety_eval.py", "bot/dialogue/first_try.py",
+}
+OPERATOR_FOLDERS = ("bot/reports/", "bot/intake/migrations/")
+# Words a message to a resident or staff member nearly always has, and Dutch function words.
+_RESIDENT_WORDS = re.compile(
+    r"\b(u|uw|niet|kunt|bent|heeft|wilt|graag|sorry|helaas|probeer|opnieuw|geen|deze|kies|bel|gebruik|"
+    r"stuur|wacht|onbekende?)\b", re.IGNORECASE)
+_FUNCTION_WORDS = re.compile(
+    r"\b(u|uw|niet|een|het|de|is|zijn|met|voor|van|geen|of|en|op|naar|dit|deze|dat|er|te|om|bij|kan|kunt|"
+    r"wordt|worden)\b", re.IGNORECASE)
+_REGEX_SYNTAX = re.compile(r"\(\?|\\[bsdwS]|[\[\]|^$]")  # keyword patterns are data, not text
+_SENTENCE = re.compile(r"^[A-ZÀ-Ý]|[.?!:;]$|[.?!] ")
+_LOGGING_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+
+
+def looks_like_dutch_text(value: str) -> bool:
+    """A Dutch sentence someone reads: 3+ words, a typical resident word and one more
+    resident or function word, a capital at the start or sentence punctuation; no regex syntax."""
+    value = value.strip()
+    dutch = {w.lower() for w in [*_RESIDENT_WORDS.findall(value), *_FUNCTION_WORDS.findall(value)]}
+    return (
+        len(value.split()) >= 3
+        and _RESIDENT_WORDS.search(value) is not None
+        and len(dutch) >= 2
+        and _REGEX_SYNTAX.search(value) is None
+        and _SENTENCE.search(value) is not None
+    )
+
+
+def _texts_in_code(tree: ast.AST) -> Iterator[ast.Constant]:
+    """String constants outside docstrings and logging calls (f-string parts included)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)):
+            skipped.add(id(body[0].value))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _LOGGING_CALLS:
+            skipped.update(id(inner) for inner in ast.walk(node))
+    for node in _string_constants(tree):
+        if id(node) not in skipped:
+            yield node
+
+
+def _reader_facing_code() -> list[Path]:
+    def relative(path: Path) -> str:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+
+    return [p for p in sorted([*PRODUCT_CODE, PROJECT_ROOT / "bot" / "vocabulary.py"])
+            if relative(p) not in OPERATOR_MODULES and not relative(p).startswith(OPERATOR_FOLDERS)]
+
+
+@pytest.mark.parametrize("text", [
+    "Deze code klopt niet. Probeer het opnieuw.",
+    "U heeft te vaak een verkeerde code ingevuld.",
+    "De cijfers konden niet worden geladen.",
+    "Onbekende status. Kies uit: ",
+    "Het gesprek kon niet worden verwijderd; de aanvraag is daarom ook nog ",
+    "sorry, dat heb ik niet begrepen. kunt u het anders zeggen?",
+    "Wilt u een afspraak met een cliëntondersteuner?",
+])
+def test_the_dutch_finder_sees_messages(text: str) -> None:
+    assert looks_like_dutch_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "in_behandeling", "dordrecht", "uw gemeente", "Gesprekken", "tot en met",
+    "intake %s not deleted: %s",
+    r"^(?:nee |sorry |helaas )*(?:heb ik niet|geen)",
+    "ik mijn mn jij jou jouw uw wij zij hij haar ons onze jullie mij het een niet wat",
+    "OCO_TRACKER_STORE_URL must be a SQLAlchemy URL.",
+    "at least one of phone and email is required",
+    "/inform{\"gemeente\": \"dordrecht\"}",
+])
+def test_the_dutch_finder_lets_data_and_english_pass(text: str) -> None:
+    assert not looks_like_dutch_text(text)
+
+
+def test_no_dutch_text_in_python() -> None:
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {node.value[:60]!r}"
+        for path in _reader_facing_code()
+        for node in _texts_in_code(ast.parse(path.read_text(encoding="utf-8")))
+        if looks_like_dutch_text(node.value)
+    ]
+    assert found == [], "move these texts to domain.yml or a texts file (README, developer section)"
+
+
+def _literal_text(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def test_actions_send_texts_from_the_domain_or_data_only() -> None:
+    """``utter_message(text="...")`` or a button title written in Python: the text belongs
+    in domain.yml (a response) or a data file."""
+    found = []
+    for path in PRODUCT_CODE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "utter_message"):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            titles = [value for button in ast.walk(keywords.get("buttons") or ast.List(elts=[]))
+                      if isinstance(button, ast.Dict)
+                      for key, value in zip(button.keys, button.values, strict=True)
+                      if isinstance(key, ast.Constant) and key.value == "title"]
+            if _literal_text(keywords.get("text")) or any(_literal_text(t) for t in titles):
+                found.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert found == []
