@@ -65,7 +65,7 @@ def test_parse_rate_refuses_nonsense() -> None:
 
 def test_a_wrong_rate_setting_falls_back_to_the_default() -> None:
     limiter = rate_limiter_from_settings(replace(load_settings(), rate_limit="veel", lock_store_url=""))
-    assert isinstance(limiter, MemoryRateLimiter) and limiter.rate == Rate(20, 60)
+    assert isinstance(limiter, MemoryRateLimiter) and limiter.rate == Rate(60, 60)
 
 
 async def test_memory_bucket_allows_a_burst_then_refills_per_sender() -> None:
