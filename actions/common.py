@@ -11,10 +11,11 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from bot.catalogue import Catalogue, Municipality, catalogue_texts, load_catalogue
+from bot.catalogue import Catalogue, Municipality, catalogue_texts, load_catalogue, resolve
 from bot.gemeente_recognition import gemeente_naam, recognise_gemeente
 from bot.settings import Settings, load_settings
 from bot.slugs import clean_slug, is_slug
+from bot.text import join_dutch
 from bot.vocabulary import INPUT_CHANNEL_NAMES, REST
 
 SKIPPED = "overgeslagen"
@@ -33,10 +34,7 @@ def settings() -> Settings:
 
 def served_gemeenten_text() -> str:
     """'Dordrecht, Papendrecht, Almere en Schouwen-Duiveland' (for messages)."""
-    names = [m.naam for m in catalogue()]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} en {names[-1]}"
+    return join_dutch(m.naam for m in catalogue())
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -108,7 +106,8 @@ def is_municipality_slug(value: str | None) -> bool:
 
 
 def municipality(slug: str | None) -> Municipality | None:
-    return catalogue().get(slug) if slug else None
+    """The catalogue entry of a served municipality, else None (bot.catalogue.resolve)."""
+    return resolve(slug)
 
 
 def gemeente_display_name(slug: str | None) -> str:

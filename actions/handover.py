@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     INTAKE_SLOTS,
+    UNKNOWN_GEMEENTE,
     answer_secondary_parts,
     gemeente_display_name,
     gemeente_from_message,
@@ -27,6 +28,7 @@ from actions.common import (
 )
 from actions.gemeente import give_contact_details
 from actions.intake_record import story_so_far
+from bot.catalogue import is_served
 from bot.handover.summary import texts as summary_texts
 
 
@@ -34,10 +36,6 @@ def gemeente_slots_from_entity(tracker: Tracker) -> list[EventType]:
     """The municipality the resident named while asking for a person ("ik woon in X, bel me")."""
     slug = gemeente_from_message(tracker, expecting_answer=False)
     return gemeente_slots(slug) if slug else []
-
-
-def is_served(slug: str | None) -> bool:
-    return bool(slug) and municipality(slug) is not None
 
 
 class ActionStartHandover(Action):
@@ -89,7 +87,7 @@ class ActionIntakeDone(Action):
             else:
                 dispatcher.utter_message(response="utter_intake_sooner_gemeente")
             return forget
-        if slug and not is_served(slug) and slug != "onbekend":
+        if slug and not is_served(slug) and slug != UNKNOWN_GEMEENTE:
             dispatcher.utter_message(
                 response="utter_intake_unserved",
                 served_gemeenten=served_gemeenten_text(),

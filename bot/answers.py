@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import yaml
 
-from bot.life_domains import normalise_text
 from bot.paths import DATA_DIR
+from bot.text import normalise_text
 
 ANSWERS_FILE = DATA_DIR / "answers.yml"
 

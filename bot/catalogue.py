@@ -328,6 +328,22 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     return _load(Path(directory))
 
 
+def resolve(slug: object) -> Municipality | None:
+    """The catalogue entry of a municipality this deployment serves, else None.
+
+    The one served-check of the project: None for no slug, for anything that is not a
+    string, for "onbekend" and for a real municipality without its own catalogue file.
+    """
+    if not isinstance(slug, str) or not slug:
+        return None
+    return load_catalogue().get(slug)
+
+
+def is_served(slug: object) -> bool:
+    """True when `slug` has its own catalogue file (`resolve(slug)` is not None)."""
+    return resolve(slug) is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: check every catalogue file and print a short summary."""
     args = sys.argv[1:] if argv is None else argv

@@ -21,9 +21,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
-from bot.catalogue import load_catalogue
-from bot.life_domains import normalise_text, tokenise
+from bot.catalogue import is_served, load_catalogue
 from bot.paths import DATA_DIR
+from bot.text import normalise_text, tokenise
 
 GEMEENTEN_FILE = DATA_DIR / "gemeenten_nl.yml"
 FUZZY_MIN_LENGTH = 5  # shorter queries must match exactly
@@ -106,11 +106,6 @@ def all_gemeenten() -> dict[str, str]:
 def gemeente_naam(slug: str) -> str | None:
     """The official name for a slug, or None."""
     return _index().names.get(slug)
-
-
-def is_served(slug: str) -> bool:
-    """True when the municipality has its own catalogue file."""
-    return slug in load_catalogue()
 
 
 def served_gemeenten() -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ import yaml
 from bot.catalogue import Municipality, Organisation
 from bot.life_domains import LIFE_DOMAINS, life_domain_label
 from bot.paths import DATA_DIR
+from bot.text import join_dutch
 from bot.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
 
 ROUTING_FILE = DATA_DIR / "routing.yml"
@@ -207,12 +208,6 @@ def _holds(key: str, wanted: Any, clarification: Clarification, domains: list[st
     raise RoutingError(f"unknown condition {key!r}")  # parse_rules prevents this
 
 
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " en " + names[-1]
-
-
 def _label_in_sentence(value: str) -> str:
     label = life_domain_label(value)
     # Lower-case the first letter unless the label starts with an abbreviation ("Wmo" stays).
@@ -244,11 +239,11 @@ def _values(municipality: Municipality, domains: list[str], shown: list[Organisa
         "wijkteam_naam_in_zin": in_zin,
         "wijkteam_naam_zinsbegin": in_zin[:1].upper() + in_zin[1:],
         "oco_naam": municipality.oco[0].naam,
-        "oco_namen": _join([o.naam for o in municipality.oco]),
+        "oco_namen": join_dutch(o.naam for o in municipality.oco),
         "organisatie": shown[0].naam_in_zin if shown else "",
-        "organisaties": _join([o.naam_in_zin for o in shown]),
+        "organisaties": join_dutch(o.naam_in_zin for o in shown),
         "levensgebied": _label_in_sentence(domains[0]) if domains else "",
-        "levensgebieden": _join([_label_in_sentence(d) for d in domains]),
+        "levensgebieden": join_dutch(_label_in_sentence(d) for d in domains),
     }
 
 

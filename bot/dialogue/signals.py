@@ -18,8 +18,9 @@ from functools import lru_cache
 
 import yaml
 
-from bot.life_domains import detect_life_domains, normalise_text
+from bot.life_domains import detect_life_domains
 from bot.paths import DATA_DIR
+from bot.text import normalise_text
 
 PRIORITIES_FILE = DATA_DIR / "priorities.yml"
 KNOWN_SIGNALS = ("crisis", "stop", "request_human", "complaint", "question", "situation")

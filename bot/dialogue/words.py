@@ -16,8 +16,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from bot.life_domains import normalise_text
 from bot.paths import DATA_DIR
+from bot.text import normalise_text
 
 ANSWER_WORDS_FILE = DATA_DIR / "answer_words.yml"
 

@@ -18,8 +18,9 @@ from typing import Any, Iterable
 
 import phonenumbers
 
-from bot.life_domains import detect_life_domains, normalise_text
+from bot.life_domains import detect_life_domains
 from bot.safety import detect_crisis
+from bot.text import normalise_text
 from bot.urgency import is_urgent
 
 MAX_STORY_CHARS = 1500

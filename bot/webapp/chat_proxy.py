@@ -110,11 +110,6 @@ def valid_sender(value: Any) -> bool:
     return valid_web_sender(value)
 
 
-def clean_gemeente(value: Any) -> str | None:
-    """The slug when it looks like a municipality slug, else None (it is then dropped)."""
-    return clean_slug(value)
-
-
 def bot_messages(sender: str, text: str) -> list[dict[str, str]]:
     """One message in the format of Rasa's REST channel."""
     return [{"recipient_id": sender, "text": text}]
@@ -177,7 +172,7 @@ def parse_chat_request(request: Request) -> tuple[str, str, str | None] | HTTPRe
     if not message:
         return _bad_request("message must be a non-empty string")
     metadata = body.get("metadata")
-    gemeente = clean_gemeente(metadata.get("gemeente")) if isinstance(metadata, dict) else None
+    gemeente = clean_slug(metadata.get("gemeente")) if isinstance(metadata, dict) else None
     return sender, message, gemeente
 
 
