@@ -19,7 +19,7 @@ How a message is read (the data file explains the sections):
    uitweg") stands somewhere in the same message. Decision (design/decisions.md, "Safety"):
    when in doubt, show the numbers gently rather than miss one.
 
-Sources of the helplines: /work/shared/sources/sociaal-domein-feiten.md §6.5 and §6.6.
+Sources of the helplines: ../shared/sources/sociaal-domein-feiten.md §6.5 and §6.6.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ else is an answer attempt for the reader of the expected kind (bot/dialogue/answ
 The same table orders the signals of a long message (``sentence_signals``).
 
 Source of the rule: issue 10 ("Only strong signals interrupt an expected answer, in a
-documented priority order kept as data") and /work/shared/design/decisions.md ("One
+documented priority order kept as data") and ../shared/design/decisions.md ("One
 priority table, in data"). Nothing here logs or returns the message text.
 """
 
