@@ -188,7 +188,7 @@ class ActionAskConsent(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         name = gemeente_display_name(tracker.get_slot("gemeente") or known_gemeente(tracker))
-        if asked_in_this_handover(tracker, self.name()):
+        if asked_in_this_handover(tracker, ("utter_ask_consent_2", "utter_ask_consent_again")):
             # Asked again after an unclear answer or a question in between: short, not the whole text.
             dispatcher.utter_message(response="utter_ask_consent_again", gemeente_naam=name)
             return []
@@ -200,15 +200,17 @@ class ActionAskConsent(Action):
         return []
 
 
-def asked_in_this_handover(tracker: Tracker, action: str) -> bool:
-    """True when ``action`` already ran since the handover started (action_start_handover)."""
+def asked_in_this_handover(tracker: Tracker, responses: tuple[str, ...]) -> bool:
+    """True when one of ``responses`` was said since the handover started (action_start_handover).
+
+    A form's ask action leaves no action event of its own, so the bot's messages are read:
+    each carries the response it came from (``metadata.utter_action``).
+    """
     for event in reversed(tracker.events):
-        if event.get("event") != "action":
-            continue
-        if event.get("name") == action:
-            return True
-        if event.get("name") == "action_start_handover":
+        if event.get("event") == "action" and event.get("name") == "action_start_handover":
             return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in responses:
+            return True
     return False
 
 

@@ -195,3 +195,23 @@ async def test_clarification_answers_are_read_by_the_table() -> None:
     slots, _ = await validate("meeting_or_complaint", "volgende week komt er iemand op huisbezoek", action=action,
                               form="clarify_form")
     assert slots["upcoming_meeting"] is True and slots["complaint"] is False
+
+
+async def test_consent_is_asked_again_in_one_short_sentence() -> None:
+    from actions.intake_form import ActionAskConsent
+
+    first = CollectingDispatcher()
+    started = [{"event": "action", "name": "action_start_handover"}]
+    tracker = Tracker("t", {"gemeente": "almere"}, {}, started, False, None, {}, "action_listen")
+    await ActionAskConsent().run(first, tracker, DOMAIN)
+    assert [m["response"] for m in first.messages] == ["utter_ask_consent", "utter_ask_consent_2"]
+    asked = [*started, {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_ask_consent_2"}},
+             {"event": "user", "text": "?"}]
+    again = CollectingDispatcher()
+    tracker = Tracker("t", {"gemeente": "almere"}, {}, asked, False, None, {}, "action_listen")
+    await ActionAskConsent().run(again, tracker, DOMAIN)
+    assert [m["response"] for m in again.messages] == ["utter_ask_consent_again"]
+    new_handover = CollectingDispatcher()
+    tracker = Tracker("t", {"gemeente": "almere"}, {}, [*asked, *started], False, None, {}, "action_listen")
+    await ActionAskConsent().run(new_handover, tracker, DOMAIN)
+    assert [m["response"] for m in new_handover.messages] == ["utter_ask_consent", "utter_ask_consent_2"]
