@@ -311,3 +311,32 @@ def test_contact_details_in_the_story_are_masked(assistant) -> None:
     assert "0612345644" not in record["summary"]
     assert "jan@voorbeeld.nl" not in record["summary"]
     assert "[telefoonnummer]" in record["summary"]
+
+
+def test_after_the_clarification_questions_the_intake_carries_the_story_and_the_facts(assistant) -> None:
+    resident = Resident(assistant)
+    reply = resident.say("mijn zoon van 15 gaat al weken niet naar school en we hebben ook schulden")
+    for _ in range(6):
+        if "contact met u opneemt" in reply:
+            break
+        for choice in ("Ja, dat klopt", "Meer dingen tegelijk", "Ja", "Gesprek met gemeente"):
+            if any(choice.lower() in title.lower() for title in titles(resident.last)):
+                reply = resident.click(choice)
+                break
+        else:
+            reply = resident.say("sla over")
+    assert "contact met u opneemt" in reply, resident.log()
+    reply = resident.click("Ja")
+    assert asks_consent(reply), resident.log()
+    resident.say("ja")
+    resident.say("Yvonne")
+    resident.say("bellen")
+    resident.say("0612345655")
+    resident.say("na schooltijd")
+    record = resident.intake(resident.say("versturen"))
+    summary = record["summary"]
+    assert "niet naar school" in summary
+    assert {"onderwijs", "geld"} & set(record["life_domains"]), record
+    assert "Wijkteam: heeft al contact" in summary and record["wijkteam_contact"] == "ja"
+    assert "Gesprek of bezwaar:" in summary
+    assert "Advies van de wegwijzer:" in summary
