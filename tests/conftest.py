@@ -1,13 +1,14 @@
 """Shared fixtures: a running assistant (Rasa + action server) for end-to-end tests.
 
+Helpers that are not fixtures are in tests/support/ (``skip_or_fail`` and ``free_port``
+are re-exported here for the modules that still import them from tests.conftest).
+
 Tests marked ``stack`` talk to real servers over HTTP. They need the trained model
 (``make test`` trains it first); without it they skip, except under CI=true.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -23,20 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.services import MODEL_PATH, service_environment, services, wait_until_ready  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def skip_or_fail(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: this must run)")
-    pytest.skip(reason)
+from tests.support.ci import IN_CI, free_port, skip_or_fail  # noqa: E402, F401  (IN_CI: re-exported)
 
 
 class RunningAssistant:

@@ -1,6 +1,6 @@
 """Usage statistics: GET /api/stats, /staff/dashboard and /staff/dashboard.csv.
 
-Uses the real-server harness of tests/test_webapp.py with a real AnalyticsStore on SQLite.
+Uses the real-server harness of tests/support/web.py with a real AnalyticsStore on SQLite.
 """
 
 from __future__ import annotations
@@ -20,11 +20,7 @@ from bot.analytics import vocabulary as v
 from bot.analytics.reducer import Increment
 from bot.analytics.store import AnalyticsStore
 from bot.webapp.stats import EMPTY_TEXT
-
-try:  # pytest puts tests/ on sys.path ("prepend" import mode) unless tests is a package
-    from test_webapp import STAFF_TOKEN, Stack
-except ImportError:  # pragma: no cover
-    from tests.test_webapp import STAFF_TOKEN, Stack
+from tests.support.web import STAFF_TOKEN, Stack
 
 DAY1, DAY2 = date(2026, 2, 2), date(2026, 2, 3)
 PERIOD = {"from": "2026-02-01", "to": "2026-02-28"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,11 +26,12 @@ from bot.intake.db import (
 )
 from bot.intake.models import metadata
 from bot.intake.store import IntakeStore
+from bot.paths import PROJECT_ROOT
 from tests.db_fixtures import make_draft
 
 pytest_plugins = ["tests.db_fixtures"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 BEFORE_MIGRATIONS = ROOT / "tests" / "fixtures" / "intake_schema_before_migrations.sql"
 
 

@@ -8,18 +8,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.intake.models import staff_accounts, staff_sessions
 from bot.intake.store import IntakeStore
+from bot.paths import PROJECT_ROOT
 from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts, StaffMember
 
 pytest_plugins = ["tests.db_fixtures"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.paths import PROJECT_ROOT
 from bot.reports import conversations, nlu
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 CONVERSATIONS = FIXTURES / "conversations"
 STORIES = CONVERSATIONS / "stories"
 NLU = FIXTURES / "nlu"

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -19,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.intake.access_log import READ, AccessEvent
 from bot.intake.models import intakes
 from bot.intake.store import IntakeStore
+from bot.paths import PROJECT_ROOT
 from bot.retention import (
     ACCESS_LOG_RETENTION_DAYS,
     delete_conversation,
@@ -32,7 +32,6 @@ from tests.db_fixtures import add_tracker_events, make_draft, tracker_senders
 
 pytest_plugins = ["tests.db_fixtures"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 

@@ -1,7 +1,7 @@
 """Staff pages: login and sessions, redirects and 401s, throttling, intake list and detail
 with status change, staff accounts per municipality, the access log, the test page.
 
-Uses the real-server harness of tests/test_webapp.py (fake Rasa, real IntakeStore on SQLite).
+Uses the real-server harness of tests/support/web.py (fake Rasa, real IntakeStore on SQLite).
 """
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ import requests
 
 from bot.intake.store import IntakeDraft, IntakeStore
 from bot.staff_accounts import SESSION_MAX_AGE, StaffAccounts
-
-try:  # pytest puts tests/ on sys.path ("prepend" import mode) unless tests is a package
-    from test_webapp import API_TOKEN, STAFF_TOKEN, FakeRasa, Stack, dead_url
-except ImportError:  # pragma: no cover
-    from tests.test_webapp import API_TOKEN, STAFF_TOKEN, FakeRasa, Stack, dead_url
+from tests.support.web import API_TOKEN, STAFF_TOKEN, FakeRasa, Stack, dead_url
 
 STAFF_PAGES = ["/staff/", "/staff/intakes", "/staff/test", "/staff/test?gemeente=dordrecht",
                "/staff/intakes?status=nieuw&urgent=ja", "/staff/toegang"]

@@ -2,44 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarification import ActionStartClarification, ValidateClarifyForm, give_route
 from actions.conversation import ActionCrisisResponse, ActionHandleFallback, ActionSessionStart
 from actions.gemeente import ValidateGemeenteForm, give_contact_details
 from actions.handover import ActionIntakeDone
-from bot.paths import PROJECT_ROOT
-
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-
-def tracker(
-    text: str = "",
-    intent: str = "inform",
-    slots: dict[str, Any] | None = None,
-    entities: list[dict] | None = None,
-    metadata: dict | None = None,
-    events: list[dict] | None = None,
-    active_loop: str | None = None,
-) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or [], "metadata": metadata or {}}
-    return Tracker(
-        "test-sender", slots or {}, latest, events or [], False, None,
-        {"name": active_loop} if active_loop else {}, "action_listen",
-    )
-
-
-def said(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m.get("response") or m.get("text") for m in dispatcher.messages]
-
-
-def as_dict(events: list) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+from tests.support.trackers import DOMAIN, as_dict, said, tracker
 
 
 async def test_session_start_takes_the_municipality_from_the_channel() -> None:

@@ -18,13 +18,8 @@ from bot.analytics.broker import FLUSH_DELAY_SECONDS
 from bot.analytics.reducer import LOCAL_TZ
 from bot.analytics.store import AnalyticsStore
 from bot.paths import PROJECT_ROOT
-
-try:  # pytest puts tests/ on sys.path ("prepend" import mode) unless tests is a package
-    from conftest import skip_or_fail
-    from test_analytics import dump_analytics_tables
-except ImportError:  # pragma: no cover
-    from tests.conftest import skip_or_fail
-    from tests.test_analytics import dump_analytics_tables
+from tests.support.analytics import dump_analytics_tables
+from tests.support.ci import skip_or_fail
 
 pytestmark = pytest.mark.stack
 

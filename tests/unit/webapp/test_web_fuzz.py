@@ -4,7 +4,7 @@ Hypothesis draws, per route, odd path parameters, query strings, headers (Author
 Cookie, X-Forwarded-For, Content-Type), form, JSON and raw bodies, and four identities:
 nobody, the administrator by Bearer token, the administrator by session cookie (with or
 without a valid CSRF token) and a staff account of one municipality. The web app runs
-for real on 127.0.0.1 with a fake Rasa (tests/test_webapp.py). A guard test makes sure
+for real on 127.0.0.1 with a fake Rasa (tests/support/web.py). A guard test makes sure
 every route of the app is in the list, so a new endpoint is fuzzed too.
 
 max_examples is capped (OCO_FUZZ_EXAMPLES, default 25 per route) to keep this in seconds.
@@ -26,11 +26,7 @@ from hypothesis import strategies as st
 from bot.intake.store import IntakeStore
 from bot.staff_accounts import StaffAccounts
 from tests.db_fixtures import make_draft
-
-try:  # pytest puts tests/ on sys.path ("prepend" import mode) unless tests is a package
-    from test_webapp import STAFF_TOKEN, Stack
-except ImportError:  # pragma: no cover
-    from tests.test_webapp import STAFF_TOKEN, Stack
+from tests.support.web import STAFF_TOKEN, Stack
 
 EXAMPLES = int(os.environ.get("OCO_FUZZ_EXAMPLES", "25"))
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.paths import PROJECT_ROOT
 from bot.retrieval import retrieval_response
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 TRAIN_FILE = ROOT / "data" / "nlu" / "procedures.yml"
 TEST_FILE = ROOT / "tests" / "nlu" / "test_procedures.yml"
 RESPONSES_FILE = ROOT / "data" / "nlu" / "responses" / "procedures.yml"

@@ -1,4 +1,4 @@
-"""The chat widget in real Chromium, against the fake site (tests/browser/fake_site.py)."""
+"""The chat widget in real Chromium, against the fake site (tests/e2e/browser/fake_site.py)."""
 
 from __future__ import annotations
 

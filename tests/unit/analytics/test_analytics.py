@@ -23,12 +23,12 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import MetaData, select
 
 from bot.analytics import vocabulary as v
 from bot.analytics.broker import AnalyticsEventBroker
 from bot.analytics.reducer import EventReducer, Increment, event_day
 from bot.analytics.store import AnalyticsStore
+from tests.support.analytics import dump_analytics_tables
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -179,18 +179,6 @@ def all_events() -> list[dict[str, Any]]:
     for conversation in [handover_conversation(), stopped_conversation(), *other_conversations()]:
         events += conversation.events
     return events
-
-
-def dump_analytics_tables(store: AnalyticsStore) -> str:
-    """Every row of every table in the database, as one string."""
-    metadata = MetaData()
-    metadata.reflect(bind=store.engine)
-    lines = []
-    with store.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            lines.append(f"[{table.name}] " + ",".join(table.columns.keys()))
-            lines += [repr(tuple(row)) for row in conn.execute(select(table))]
-    return "\n".join(lines)
 
 
 @pytest.fixture
