@@ -26,11 +26,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
 .PHONY: help venv spacy-model train run test test-python test-conversations validate audit \
-	evaluate evaluate-nlu lint bench clean browser-deps
+	evaluate evaluate-nlu lint bench clean browser-deps unit
 
 help:
 	@echo "make run    - installeren, trainen en alle diensten starten (Ctrl-C stopt)"
-	@echo "make test   - de hele testsuite (data, gesprekken, NLU, pytest)"
+	@echo "make test   - de hele testsuite (data, gesprekken, NLU, pytest; installeert Chromium via browser-deps)"
+	@echo "make unit   - alleen de snelle Python-tests (geen model, servers, browser, PostgreSQL of Redis)"
+	@echo "make browser-deps - Chromium voor de browsertests (als root via apt-get)"
 	@echo "make train  - model trainen als data of config veranderd is"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmarks"
@@ -95,7 +97,15 @@ evaluate: $(MODEL)
 
 evaluate-nlu: evaluate
 
-# Debian's Chromium for the browser tests (as root, from Debian's packages).
+# Plain-Python tests only: no model, no Rasa or action server, no browser, no PostgreSQL or
+# Redis (the pytest markers in pyproject.toml; tests/e2e and tests/integration hold the rest).
+# The quick check while working: under 90 s on two cores (two pytest workers, a module per worker).
+UNIT_MARKERS := not stack and not browser and not multi and not postgres and not redis
+unit: $(INSTALLED)
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "$(UNIT_MARKERS)" --ignore=tests/e2e --ignore=tests/integration
+
+# Debian's Chromium for the browser tests (as root, from Debian's packages). `make test`
+# calls it by name; without Chromium the browser tests skip (they fail under CI=true).
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -104,11 +114,11 @@ browser-deps:
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event
 # loop running in the main thread, which the asyncio tests cannot share.
-test-python: $(MODEL) browser-deps
-	$(PY) -m pytest -q --ignore=tests/browser
-	$(PY) -m pytest -q tests/browser
+test-python: $(MODEL)
+	$(PY) -m pytest -q --ignore=tests/e2e/browser
+	$(PY) -m pytest -q tests/e2e/browser
 
-test: lint validate test-conversations evaluate test-python audit
+test: lint validate test-conversations evaluate browser-deps test-python audit
 
 # Known vulnerabilities in the installed packages: a report (reports/pip-audit.txt) that
 # never fails the build. pip-audit runs from an environment of its own, because it needs
