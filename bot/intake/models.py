@@ -3,7 +3,7 @@ staff sessions and the access log.
 
 The database schema itself is made by the Alembic migrations in bot/intake/migrations/
 (`oco db upgrade`); these definitions must describe the schema at the newest revision
-(tests/test_intake_migrations.py compares them).
+(tests/unit/intake/test_intake_migrations.py compares them).
 
 All timestamps are stored as naive UTC (portable across SQLite and PostgreSQL) and
 converted to aware UTC datetimes when read, see `UTCDateTime`.
