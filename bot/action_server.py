@@ -5,7 +5,7 @@ all interfaces. A forged call could create an intake without a conversation or c
 (issue 13, item 4). This entry module builds the same app (``rasa_sdk.endpoint.create_app``)
 and adds:
 
-- every request except ``GET /health`` (open, CONTRACT.md §2) must carry the header
+- every request except ``GET /health`` (open, docs/contract.md §2) must carry the header
   ``X-OCO-Action-Secret: $OCO_ACTION_SECRET``; otherwise 401 and nothing runs. Rasa sends
   it from endpoints.yml (``action_endpoint.headers``). Without OCO_ACTION_SECRET the
   server refuses to start (``make run`` generates one, bot/services.py);

@@ -1,4 +1,4 @@
-"""Runtime settings, read from the environment (see CONTRACT.md §2 and the README).
+"""Runtime settings, read from the environment (see docs/contract.md §2 and the README).
 
 Every service reads its configuration through this module so that names and defaults
 live in one place.

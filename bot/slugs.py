@@ -1,4 +1,4 @@
-"""Municipality slugs (CONTRACT.md §5): lower case words joined by hyphens, e.g. schouwen-duiveland."""
+"""Municipality slugs (docs/contract.md §5): lower case words joined by hyphens, e.g. schouwen-duiveland."""
 
 from __future__ import annotations
 

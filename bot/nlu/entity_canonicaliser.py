@@ -1,4 +1,4 @@
-"""Keep only entity values of the contract (CONTRACT.md §5), in their canonical form.
+"""Keep only entity values of the contract (docs/contract.md §5), in their canonical form.
 
 DIET sometimes tags a stray word ("kom er niet meer *uit*") or an unseen spelling. After
 the EntitySynonymMapper this component maps a ``life_domain`` through the keyword lexicon

@@ -26,7 +26,7 @@ def _raw() -> dict:
 
 
 def _slugify(name: str) -> str:
-    """The slug rule of CONTRACT.md §5, written independently of the bot's code."""
+    """The slug rule of docs/contract.md §5, written independently of the bot's code."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     plain = plain.replace("'", "")
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
