@@ -25,6 +25,7 @@ from bot.catalogue import (
 from bot.life_domains import LIFE_DOMAINS
 from bot.paths import DATA_DIR, PROJECT_ROOT
 
+# The municipalities of the project's seeds; a new file in data/gemeenten/ needs no edit here.
 SERVED = ["almere", "dordrecht", "papendrecht", "schouwen-duiveland"]
 # The seeds live in shared/ beside the clone (as on CI); OCO_SEEDS_DIR overrides.
 SEEDS_DIR = Path(os.environ.get("OCO_SEEDS_DIR", PROJECT_ROOT.parent / "shared" / "seeds"))
@@ -56,14 +57,15 @@ def _rewrite(path: Path, change) -> None:
 
 def test_the_served_municipalities_load():
     catalogue = load_catalogue()
-    assert catalogue.slugs() == SERVED
-    for slug in SERVED:
+    assert set(SERVED) <= set(catalogue.slugs())
+    assert catalogue.slugs() == sorted(catalogue.slugs())
+    for slug in catalogue.slugs():
         municipality = catalogue.get(slug)
         assert municipality is not None and municipality.slug == slug
         assert municipality.oco, "every municipality needs an OCO provider"
         assert municipality.bronnen
     assert catalogue.get("utrecht") is None
-    assert "almere" in catalogue and len(catalogue) == len(SERVED)
+    assert "almere" in catalogue and len(catalogue) == len(catalogue.slugs())
 
 
 def test_default_catalogue_is_loaded_once():
