@@ -120,3 +120,25 @@ def test_english_examples_for_the_key_intents() -> None:
     counts = {block["intent"]: block["examples"].count("\n- ") + 1 for block in blocks}
     for intent in ("greet", "goodbye", "thank", "ask_what_is_oco", "ask_oco_cost", "request_human"):
         assert counts.get(intent, 0) >= 5, intent
+
+
+def test_quality_gate_reads_combined_intents_as_their_leading_part(tmp_path: Path) -> None:
+    import json
+
+    from bot.nlu import quality_gate
+
+    report = {"accuracy": 0.5, "macro avg": {"f1-score": 0.5}, "weighted avg": {"support": 4}}
+    errors = [
+        # The contract sees request_human for both: right.
+        {"text": "a", "intent": "describe_situation+request_human",
+         "intent_prediction": {"name": "request_human", "confidence": 0.9}},
+        # A different leading part: wrong.
+        {"text": "b", "intent": "describe_situation+ask_what_is_oco",
+         "intent_prediction": {"name": "describe_situation", "confidence": 0.9}},
+    ]
+    path = tmp_path / "intent_report.json"
+    path.write_text(json.dumps(report))
+    (tmp_path / "intent_errors.json").write_text(json.dumps(errors))
+    assert quality_gate.contract_accuracy(report, errors) == 0.75
+    assert quality_gate.main([str(path), "--min-accuracy", "0.75"]) == 0
+    assert quality_gate.main([str(path), "--min-accuracy", "0.80"]) == 1
