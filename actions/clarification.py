@@ -132,8 +132,11 @@ def urgent_answer(
     for a callback (data/rules.yml).
     """
     name = gemeente_display_name(slug)
+    known = slug is not None and slug != UNKNOWN_GEMEENTE
     for kind in kinds:
-        dispatcher.utter_message(response=f"utter_urgent_{kind}", gemeente_naam=name)
+        # "Bel de gemeente Dordrecht" when the municipality is known, else "Bel uw gemeente".
+        response = f"utter_urgent_{kind}" if known else f"utter_urgent_{kind}_onbekend"
+        dispatcher.utter_message(response=response, gemeente_naam=name)
     entry = municipality(slug)
     if entry is not None:
         advice = route(entry, clarification_from(tracker))
@@ -142,10 +145,10 @@ def urgent_answer(
                 response="utter_route_organisation", organisatie=organisation.naam,
                 omschrijving=organisation.omschrijving, contact=organisation.contact_line(),
             )
-    known = list(tracker.get_slot("urgency_kinds") or [])
+    earlier = list(tracker.get_slot("urgency_kinds") or [])
     return [
         SlotSet("urgent", True),
-        SlotSet("urgency_kinds", known + [kind for kind in kinds if kind not in known]),
+        SlotSet("urgency_kinds", earlier + [kind for kind in kinds if kind not in earlier]),
         FollowupAction("utter_urgent_callback_offer"),
     ]
 

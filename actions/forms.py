@@ -15,6 +15,8 @@ How an answer to the pending question is handled:
 3. "Sla over": a skippable question stores its ``skip_value``; a question that cannot be skipped
    says in one sentence why it is needed (``utter_why_<slot>``) and offers the way out
    (stop, or the municipality's phone route).
+   An answer to another question of the form typed here (a phone number at the name question)
+   is kept by ``recover_<slot>(text)`` when the form defines it, and is no miss.
 4. Not understood: the first time ``utter_invalid_<slot>``; the second time one concrete example
    (``utter_example_<slot>``) and the way out; never the same reply twice in a row. After
    ``give_up`` tries a skippable question is left with its ``skip_value``; one that cannot be
@@ -132,6 +134,13 @@ class OcoFormValidationAction(FormValidationAction):
             return {ATTEMPTS_SLOT: 0, **output}
         if reading.skip:
             return self.skip(question, dispatcher, tracker, domain)
+        recover = getattr(self, f"recover_{question.slot}", None)
+        recovered = recover(latest_text(tracker)) if recover else None
+        if recovered:
+            # Another question's answer, typed here: kept, and no miss counted.
+            if recovered.get(question.slot) is None:
+                dispatcher.utter_message(response="utter_noted_other_answer")
+            return {ATTEMPTS_SLOT: 0, **recovered}
         return self.not_understood(question, dispatcher, tracker, domain)
 
     def skip(

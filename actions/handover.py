@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -97,7 +97,8 @@ class ActionIntakeDone(Action):
         if tracker.get_slot("consent") == "nee":
             dispatcher.utter_message(response="utter_consent_refused")
             give_contact_details(dispatcher, tracker)
-            return forget
+            # "ja, doe toch maar" after this offer starts the consent step again (data/rules.yml).
+            return [*forget, FollowupAction("utter_consent_refused_offer")]
         if not tracker.get_slot("intake_gave_up"):
             dispatcher.utter_message(response="utter_intake_stopped")
         return forget

@@ -73,14 +73,16 @@ class ValidateIntakeForm(GemeenteSlotMixin, OcoFormValidationAction):
             return []
         if tracker.get_slot("consent") != "ja":
             return slots
-        if not tracker.get_slot("story_known"):
-            slots.append("intake_story")
+        # Name and contact first, as the consent text announces; then, only when the resident
+        # told nothing yet, one open question about the situation.
         slots += ["contact_name", "contact_preference"]
         preference = tracker.get_slot("contact_preference")
         if preference in ("telefoon", "whatsapp"):
             slots.append("contact_phone")
         elif preference == "email":
             slots.append("contact_email")
+        if not tracker.get_slot("story_known"):
+            slots.append("intake_story")
         if needs_safety_questions(tracker):
             slots += ["safe_to_contact", "safe_message"]
         slots += ["preferred_time", "intake_decision"]
@@ -131,6 +133,19 @@ class ValidateIntakeForm(GemeenteSlotMixin, OcoFormValidationAction):
             if number:
                 result["contact_phone"] = number
         return result
+
+    def recover_contact_preference(self, text: str) -> Dict[str, Any] | None:
+        """A number or address typed instead of "bellen"/"mailen" answers both questions."""
+        if normalise_phone(text):
+            return {"contact_preference": "telefoon", "contact_phone": normalise_phone(text)}
+        if normalise_email(text):
+            return {"contact_preference": "email", "contact_email": normalise_email(text)}
+        return None
+
+    def recover_contact_name(self, text: str) -> Dict[str, Any] | None:
+        """A phone number or e-mail typed at the name question is kept; the name is still asked."""
+        found = self.recover_contact_preference(text)
+        return {**found, "contact_name": None} if found else None
 
     async def accept_edit_field(
         self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -55,6 +55,17 @@ _NO_CONTACT = re.compile(
 )
 
 
+# Runs of four neighbouring keys ("asdfgh", "qwerty"): typed to get past a question, not a name.
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEYBOARD_RUNS = frozenset(row[i : i + 4] for row in _KEYBOARD_ROWS for i in range(len(row) - 3))
+
+
+def is_keyboard_mash(text: str) -> bool:
+    """True for text with a run of four neighbouring letter keys, such as "asdfgh"."""
+    letters = "".join(ch for ch in text.lower() if ch.isalpha())
+    return any(letters[i : i + 4] in _KEYBOARD_RUNS for i in range(len(letters) - 3))
+
+
 @dataclass(frozen=True)
 class Reading:
     """What the answer reader understood.
@@ -192,6 +203,12 @@ def read_answer(
         return _no(kind, "question")
     if kind == "name":
         name = read_name(raw)
+        if name.value is None and "," in raw:
+            # "ik ben zijn zoon, Mehmet Yılmaz": the name after the explanation.
+            after = read_name(raw.rsplit(",", 1)[1])
+            name = after if after.value else name
+        if name.value and is_keyboard_mash(name.value):
+            return _no(kind, "not_a_name")
         return _ok(kind, name.value) if name.value else _no(kind, name.reason or "not_a_name")
     if kind == "time":
         if normalise_email(raw):

@@ -62,6 +62,16 @@ def _is_time_word(word: str, lists: _Lists) -> bool:
     return word in lists.exact_words or any(word.startswith(p) for p in lists.prefix_words)
 
 
+def _near_time_word(word: str, lists: _Lists) -> bool:
+    """A typo of a time word ("ochtent", "dinsdg"): one edit away, for words of 5 letters or more."""
+    from rapidfuzz.distance import Levenshtein
+
+    if len(word) < 5 or not word.isalpha():
+        return False
+    known = [w for w in (*lists.exact_words, *lists.prefix_words) if len(w) >= 5]
+    return any(Levenshtein.distance(word[: len(stem) + 1], stem, score_cutoff=1) <= 1 for stem in known)
+
+
 def has_time_words(text: str) -> bool:
     """True when ``text`` names a moment: a weekday, day part, clock time or period word."""
     lists = _lists()
@@ -95,7 +105,7 @@ def read_time(text: str) -> TimeResult:
         remainder = lists.no_preference.sub(" ", folded).split()
         if not any(_is_time_word(w, lists) for w in remainder) and not _CLOCK.search(" ".join(remainder)):
             return TimeResult(lists.no_preference_value)
-    if timed:
+    if timed or any(_near_time_word(word, lists) for word in folded.split()):
         return TimeResult(raw[: lists.max_length].strip())
     from bot.dialogue.yes_no import UNKNOWN, read_yes_no  # a longer yes/no answer is still no time
 
