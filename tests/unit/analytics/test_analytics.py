@@ -30,7 +30,7 @@ from bot.analytics.reducer import EventReducer, Increment, event_day
 from bot.analytics.store import AnalyticsStore
 from tests.support.analytics import dump_analytics_tables
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 # Personal data that appears in the conversations below and must never be stored.
 NAME = "Marieke Zonnebloem"

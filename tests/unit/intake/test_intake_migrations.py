@@ -27,9 +27,9 @@ from bot.intake.db import (
 from bot.intake.models import metadata
 from bot.intake.store import IntakeStore
 from bot.paths import PROJECT_ROOT
-from tests.db_fixtures import make_draft
+from tests.support.db import make_draft
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 ROOT = PROJECT_ROOT
 BEFORE_MIGRATIONS = ROOT / "tests" / "fixtures" / "intake_schema_before_migrations.sql"

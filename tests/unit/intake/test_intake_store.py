@@ -14,9 +14,9 @@ from bot.intake.db import make_engine
 from bot.intake.draft import InvalidDraft, MissingContact
 from bot.intake.outbox import Outbox
 from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
-from tests.db_fixtures import make_draft
+from tests.support.db import make_draft
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 REFERENCE = re.compile(r"^OCO-\d{4}-\d{5}$")
 

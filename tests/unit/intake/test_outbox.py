@@ -24,9 +24,9 @@ from bot.intake.outbox import (
 )
 from bot.intake.store import IntakeStore
 from bot.settings import load_settings
-from tests.db_fixtures import make_draft
+from tests.support.db import make_draft
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 TEAM = "oco-team@dordrecht.example"
 

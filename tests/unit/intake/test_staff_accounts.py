@@ -17,7 +17,7 @@ from bot.intake.store import IntakeStore
 from bot.paths import PROJECT_ROOT
 from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts, StaffMember
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 ROOT = PROJECT_ROOT
 

@@ -28,9 +28,9 @@ from bot.retention import (
 )
 from bot.settings import load_settings
 from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts
-from tests.db_fixtures import add_tracker_events, make_draft, tracker_senders
+from tests.support.db import add_tracker_events, make_draft, tracker_senders
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 

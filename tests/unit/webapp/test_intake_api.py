@@ -23,9 +23,9 @@ from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
 from bot.settings import load_settings
 from bot.staff_accounts import StaffAccounts
 from bot.webapp.intake_api import create_intake_blueprint
-from tests.db_fixtures import add_tracker_events, make_draft, tracker_senders
+from tests.support.db import add_tracker_events, make_draft, tracker_senders
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.support.db"]
 
 TOKEN = "staff-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

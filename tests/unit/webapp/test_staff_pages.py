@@ -626,7 +626,7 @@ def test_the_web_app_runs_retention_on_a_schedule(stack: Stack, tmp_path_factory
 
     from bot.intake.models import intakes
     from bot.retention import SCHEDULE_INTERVAL_S
-    from tests.db_fixtures import add_tracker_events, tracker_senders
+    from tests.support.db import add_tracker_events, tracker_senders
 
     assert SCHEDULE_INTERVAL_S == 3600  # hourly in production
     folder = tmp_path_factory.mktemp("retention")

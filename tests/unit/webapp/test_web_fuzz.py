@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from bot.intake.store import IntakeStore
 from bot.staff_accounts import StaffAccounts
-from tests.db_fixtures import make_draft
+from tests.support.db import make_draft
 from tests.support.web import STAFF_TOKEN, Stack
 
 EXAMPLES = int(os.environ.get("OCO_FUZZ_EXAMPLES", "25"))

@@ -27,9 +27,19 @@ from bot.safety import crisis_reply_texts, detect_crisis
 from bot.settings import load_settings
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
-from tests.fake_graph_api import FakeGraphApi
-from tests.test_limits import FixedProbe, start, stop
-from tests.test_whatsapp_channel import ACCESS_TOKEN, delivery, encode, make_channel, serve, sign, text_message
+from tests.support.channels import (
+    ACCESS_TOKEN,
+    FixedProbe,
+    delivery,
+    encode,
+    make_channel,
+    serve,
+    sign,
+    start,
+    stop,
+    text_message,
+)
+from tests.support.fake_graph_api import FakeGraphApi
 
 CRISIS = "ik wil niet meer leven"
 CRISIS_VARIANTS = [CRISIS, "ik wil dood", "Mijn man slaat me elke avond",

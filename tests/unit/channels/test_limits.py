@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -31,19 +30,20 @@ from bot.limits import (
 from bot.settings import load_settings
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
-from tests.conftest import skip_or_fail
-from tests.fake_graph_api import FakeGraphApi
-from tests.test_whatsapp_channel import (
-    ACCESS_TOKEN,
+from tests.support.channels import (
     RESIDENT,
     BotDouble,
+    FixedProbe,
     delivery,
     encode,
     make_channel,
     serve,
     sign,
+    start,
+    stop,
     text_message,
 )
+from tests.support.ci import skip_or_fail
 
 _names = itertools.count()
 
@@ -102,25 +102,6 @@ async def test_redis_limiter_lets_messages_through_when_redis_is_down() -> None:
 
 # --- serving helpers --------------------------------------------------------------------
 
-async def start(app: Sanic) -> tuple[Any, str]:
-    Sanic.test_mode = True
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    return server, f"http://127.0.0.1:{port}"
-
-
-async def stop(server: Any) -> None:
-    await server.before_stop()
-    server.close()
-    await server.wait_closed()
-    await server.after_stop()
-
-
 @pytest.fixture
 async def fake_rasa():
     """A Rasa REST webhook double that answers every message."""
@@ -177,14 +158,6 @@ def test_rate_limit_texts_are_dutch_and_formal() -> None:
 
 # --- WhatsApp ---------------------------------------------------------------------------
 
-@pytest.fixture
-async def graph():
-    fake = FakeGraphApi(ACCESS_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def whatsapp(graph, **settings_changes: Any):
     settings = replace(load_settings(), lock_store_url="", **settings_changes)
     channel = make_channel(graph, settings=settings)
@@ -229,14 +202,6 @@ async def test_whatsapp_too_long_message_is_answered_without_the_bot(graph) -> N
 
 
 # --- REST channel -----------------------------------------------------------------------
-
-class FixedProbe:
-    def __init__(self, ok: bool) -> None:
-        self._ok = ok
-
-    async def ok(self) -> bool:
-        return self._ok
-
 
 async def rest(bot: BotDouble, probe_ok: bool = True, **settings_changes: Any):
     channel = SafeRestInput(replace(load_settings(), **settings_changes), probe=FixedProbe(probe_ok))

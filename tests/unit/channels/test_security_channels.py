@@ -23,8 +23,7 @@ from bot.channels.rest import SafeRestInput, parse_rest_payload
 from bot.channels.text_clean import clean_message
 from bot.limits import limit_texts
 from bot.settings import load_settings
-from tests.test_limits import FixedProbe, start, stop
-from tests.test_whatsapp_channel import BotDouble
+from tests.support.channels import BotDouble, FixedProbe, start, stop
 
 _names = itertools.count()
 SECRET = "proxy-secret-for-tests"
@@ -336,8 +335,8 @@ async def test_a_crisis_message_that_is_too_long_still_gets_the_crisis_numbers()
 
 @pytest.fixture
 async def graph():
-    from tests.fake_graph_api import FakeGraphApi
-    from tests.test_whatsapp_channel import ACCESS_TOKEN
+    from tests.support.channels import ACCESS_TOKEN
+    from tests.support.fake_graph_api import FakeGraphApi
 
     fake = FakeGraphApi(ACCESS_TOKEN)
     await fake.start()
@@ -349,7 +348,7 @@ async def graph():
 async def test_whatsapp_deliveries_with_a_sender_that_is_no_phone_number_are_ignored(graph, wa_id: str) -> None:
     import asyncio
 
-    from tests.test_whatsapp_channel import delivery, encode, make_channel, serve, sign, text_message
+    from tests.support.channels import delivery, encode, make_channel, serve, sign, text_message
 
     channel = make_channel(graph, settings=replace(load_settings(), lock_store_url=""), action_probe=FixedProbe(True))
     bot = BotDouble()

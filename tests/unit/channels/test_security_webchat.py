@@ -18,7 +18,7 @@ from bot.channels.proxy_auth import PROXY_SECRET_HEADER
 from bot.settings import load_settings
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
-from tests.test_limits import start, stop
+from tests.support.channels import start, stop
 
 _names = itertools.count()
 SECRET = "proxy-secret-for-webchat-tests"

@@ -15,7 +15,7 @@ import pytest
 
 from bot.action_server import SECRET_HEADER, create_app, secret_ok
 from tests.fixtures import security_actions
-from tests.test_limits import start, stop
+from tests.support.channels import start, stop
 
 SECRET = "action-secret-for-tests"
 

@@ -5,8 +5,6 @@ Table-driven over tests/crisis/urgency_messages.yml (100+ urgent, 100+ not urgen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -19,7 +17,7 @@ from bot.urgency import (
     urgent_response_names,
 )
 
-CASES = yaml.safe_load((Path(__file__).parent / "urgency_messages.yml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((PROJECT_ROOT / "tests" / "crisis" / "urgency_messages.yml").read_text(encoding="utf-8"))
 URGENT = [(kind, text) for kind, texts in CASES["urgent"].items() for text in texts]
 NOT_URGENT = list(CASES["not_urgent"])
 

@@ -20,7 +20,7 @@ import pytest
 from bot import logging_privacy
 from bot.logging_privacy import JsonFormatter, RedactingFilter, quiet_sql, redact
 from bot.paths import PROJECT_ROOT
-from tests.db_fixtures import pg_url  # noqa: F401 - fixture
+from tests.support.db import pg_url  # noqa: F401 - fixture
 
 SCRIPT = PROJECT_ROOT / "tests" / "fixtures" / "security_broken_db.py"
 PERSONAL = ("31698765432", "698765432", "6987", "06-12345678", "0612345678", "fatima", "devries",
