@@ -17,7 +17,7 @@ REST message with a NUL in its sender stopped Rasa (issue 13, item 1).
 
 Rasa's open-source ``RedisLockStore`` reads, changes and writes its ticket lock in three
 separate Redis calls, so two instances can take the same ticket and handle two messages
-of one conversation at once (tests/test_scale_locks.py shows it). ``RedisQueueLockStore``
+of one conversation at once (tests/integration/test_scale_locks.py shows it). ``RedisQueueLockStore``
 issues and grants tickets with atomic Redis scripts instead.
 """
 

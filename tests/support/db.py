@@ -3,8 +3,9 @@
 PostgreSQL tests get a schema of their own (dropped afterwards) on the machine's server;
 they skip when it is unreachable, except with CI=true where they fail.
 
-Test modules both import helpers from here and load it with `pytest_plugins`; it has no
-asserts, hence PYTEST_DONT_REWRITE (avoids pytest's "already imported" warning).
+Test modules both import helpers from here and load it with
+``pytest_plugins = ["tests.support.db"]``; it has no asserts, hence PYTEST_DONT_REWRITE
+(avoids pytest's "already imported" warning).
 """
 
 from __future__ import annotations
