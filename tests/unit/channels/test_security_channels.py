@@ -232,7 +232,7 @@ async def test_the_chat_proxy_with_the_secret_gets_web_and_staff_test_conversati
     assert (third.sender_id, third.metadata) == ("web:stafftest-00aa", {"channel": "web"})
     # A wrong secret is an ordinary REST client: no web channel, no staff test.
     assert (fourth.sender_id, fourth.metadata) == ("w2", {"channel": "rest"})
-    assert web[1][0]["recipient_id"] == "w1"  # the client's own id (CONTRACT.md §3)
+    assert web[1][0]["recipient_id"] == "w1"  # the client's own id (docs/contract.md §3)
 
 
 async def test_without_a_configured_secret_nothing_is_trusted() -> None:

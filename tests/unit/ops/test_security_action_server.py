@@ -2,7 +2,7 @@
 
 The app is served for real on 127.0.0.1 with a recording action; a forged call (no
 secret, a wrong one, another header) gets 401 and runs nothing, ``GET /health`` stays
-open (CONTRACT.md §2), and Rasa's endpoint configuration sends the secret.
+open (docs/contract.md §2), and Rasa's endpoint configuration sends the secret.
 """
 
 from __future__ import annotations
