@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from bot.vocabulary import NIEUW
+
 metadata = MetaData()
 
 
@@ -71,7 +73,7 @@ intakes = Table(
     Column("wijkteam_contact", String(20), nullable=False),
     Column("urgent", Boolean, nullable=False, default=False),
     Column("consent_at", UTCDateTime, nullable=False),
-    Column("status", String(20), nullable=False, default="nieuw"),
+    Column("status", String(20), nullable=False, default=NIEUW),
     Column("conversation_id", String(255), nullable=True),
     # Added in migration 0002: for the worker after a violence signal (never e-mailed),
     # and who (staff account name, or "beheerder") changed the status, and when.
