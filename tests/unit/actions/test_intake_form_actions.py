@@ -57,7 +57,7 @@ async def test_names_are_accepted(name: str) -> None:
     assert said == []
 
 
-@pytest.mark.parametrize("text", ["bellen", "liever mailen", "0612345678", "ik heb schulden en weet het niet meer"])
+@pytest.mark.parametrize("text", ["bellen", "liever mailen", "asdfgh", "ik heb schulden en weet het niet meer"])
 async def test_what_is_clearly_not_a_name_is_refused(text: str) -> None:
     slots, said = await validate("contact_name", text)
     assert slots["contact_name"] is None
@@ -215,3 +215,16 @@ async def test_consent_is_asked_again_in_one_short_sentence() -> None:
     tracker = Tracker("t", {"gemeente": "almere"}, {}, [*asked, *started], False, None, {}, "action_listen")
     await ActionAskConsent().run(new_handover, tracker, DOMAIN)
     assert [m["response"] for m in new_handover.messages] == ["utter_ask_consent", "utter_ask_consent_2"]
+
+
+async def test_a_phone_number_at_the_name_question_is_kept_and_the_name_asked_again() -> None:
+    slots, said = await validate("contact_name", "0612345678")
+    assert slots["contact_name"] is None
+    assert slots["contact_phone"] == "+31612345678" and slots["contact_preference"] == "telefoon"
+    assert said == ["utter_noted_other_answer"]
+
+
+async def test_a_number_typed_at_the_preference_question_answers_it() -> None:
+    slots, said = await validate("contact_preference", "06 1234 5678")
+    assert slots["contact_preference"] == "telefoon" and slots["contact_phone"] == "+31612345678"
+    assert said == []

@@ -76,14 +76,13 @@ def test_every_kind_has_an_answer_in_the_domain_with_a_callback_button() -> None
     for kind in URGENCY_KINDS:
         (name,) = urgent_response_names([kind])
         assert name == f"utter_urgent_{kind}"
-        variants = responses[name]
-        assert variants, name
-        for variant in variants:
-            payloads = [b["payload"] for b in variant.get("buttons", [])]
-            assert "/request_human" in payloads, name
-        # Without a municipality the text never shows an empty slot.
-        generic = [v for v in variants if v.get("condition")]
+        assert responses[name], name
+        # Without a municipality (the _onbekend answer) the text never shows an empty slot.
+        generic = responses[f"{name}_onbekend"]
         assert generic and all("{gemeente_naam}" not in v["text"] for v in generic)
+    # The answer is followed by one offer of an urgent callback (actions/clarification.urgent_answer).
+    for variant in responses["utter_urgent_callback_offer"]:
+        assert "/request_human" in [b["payload"] for b in variant.get("buttons", [])]
 
 
 @pytest.mark.parametrize(
@@ -97,9 +96,13 @@ def test_every_kind_has_an_answer_in_the_domain_with_a_callback_button() -> None
     ],
 )
 def test_answers_say_what_to_do_now_with_a_source(kind: str, must_say: list[str]) -> None:
-    for variant in _domain_responses()[f"utter_urgent_{kind}"]:
-        for phrase in must_say:
-            assert phrase in variant["text"], (kind, phrase)
+    responses = _domain_responses()
+    for name in (f"utter_urgent_{kind}", f"utter_urgent_{kind}_onbekend"):
+        dutch = [v for v in responses[name] if not any(c.get("name") == "language" for c in v.get("condition") or [])]
+        assert dutch, name
+        for variant in dutch:
+            for phrase in must_say:
+                assert phrase in variant["text"], (name, phrase)
 
 
 def test_response_names_accept_signals_and_lists() -> None:
