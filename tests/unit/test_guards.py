@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -120,6 +121,17 @@ PRODUCT_CODE = sorted(
 )
 
 
+@cache
+def _tree(path: Path) -> ast.AST:
+    """The parsed module at `path` (parsed once for all guard tests)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _collections_of(path: Path) -> tuple[tuple[int, frozenset[str]], ...]:
+    return tuple((line, frozenset(values)) for line, values in _string_collections(_tree(path)))
+
+
 def _string_collections(tree: ast.AST) -> Iterator[tuple[int, set[str]]]:
     """(line, the string values) of every list, tuple, set and dict (its keys) literal;
     also ``Literal["a", "b"]`` (a tuple inside a subscript) and ``a, b = "x", "y"``."""
@@ -140,7 +152,7 @@ def _copies_of(values: tuple[str, ...]) -> list[str]:
     return [
         f"{path.relative_to(PROJECT_ROOT)}:{line}"
         for path in PRODUCT_CODE
-        for line, found in _string_collections(ast.parse(path.read_text(encoding="utf-8")))
+        for line, found in _collections_of(path)
         if wanted <= found
     ]
 
@@ -186,7 +198,7 @@ def test_no_copy_of_the_staff_test_prefix_in_code() -> None:
     copies = [
         f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
         for path in PRODUCT_CODE
-        for node in _string_constants(ast.parse(path.read_text(encoding="utf-8")))
+        for node in _string_constants(_tree(path))
         if node.value.lower().startswith(prefix.rstrip("-"))
     ]
     assert copies == [], "the staff test prefix written out again; use bot.vocabulary.STAFF_TEST_SENDER_PREFIX"
@@ -281,7 +293,7 @@ def test_no_dutch_text_in_python() -> None:
     found = [
         f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {node.value[:60]!r}"
         for path in _reader_facing_code()
-        for node in _texts_in_code(ast.parse(path.read_text(encoding="utf-8")))
+        for node in _texts_in_code(_tree(path))
         if looks_like_dutch_text(node.value)
     ]
     assert found == [], "move these texts to domain.yml or a texts file (README, developer section)"
@@ -296,7 +308,7 @@ def test_actions_send_texts_from_the_domain_or_data_only() -> None:
     in domain.yml (a response) or a data file."""
     found = []
     for path in PRODUCT_CODE:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "utter_message"):
                 continue
