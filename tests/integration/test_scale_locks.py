@@ -115,7 +115,7 @@ async def test_queue_lock_serves_tickets_in_arrival_order() -> None:
     order: list[int] = []
 
     async def message(number: int) -> None:
-        await asyncio.sleep(number * 0.02)
+        await asyncio.sleep(number * 0.1)  # spaced enough for a busy machine
         async with store.lock(conversation, lock_lifetime=10):
             order.append(number)
             await asyncio.sleep(0.005)
