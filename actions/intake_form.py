@@ -36,6 +36,7 @@ from bot.handover.story import short_story
 from bot.handover.summary import texts as summary_texts
 from bot.intake.draft import MissingContact
 from bot.life_domains import life_domain_label
+from bot.vocabulary import PHONE_PREFERENCES
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class ValidateIntakeForm(GemeenteSlotMixin, OcoFormValidationAction):
         # told nothing yet, one open question about the situation.
         slots += ["contact_name", "contact_preference"]
         preference = tracker.get_slot("contact_preference")
-        if preference in ("telefoon", "whatsapp"):
+        if preference in PHONE_PREFERENCES:
             slots.append("contact_phone")
         elif preference == "email":
             slots.append("contact_email")

@@ -26,7 +26,8 @@ from bot.dialogue.answers import read_answer
 from bot.dialogue.questions import Question
 from bot.dialogue.signals import priority_order, sentence_signals, strong_signal
 from bot.gemeente_recognition import recognise_residence
-from bot.life_domains import detect_life_domains, normalise_text
+from bot.life_domains import detect_life_domains
+from bot.text import normalise_text
 
 ANSWER_INTENT = "inform"
 FALLBACK_INTENT = "nlu_fallback"
