@@ -65,8 +65,11 @@ class GemeenteSlotMixin:
         value = str(slot_value or "").strip()
         if value == UNKNOWN_GEMEENTE or value in catalogue().slugs():
             return self._accept(value)
-        if latest_intent(tracker) == "skip":
-            return self._accept(UNKNOWN_GEMEENTE)
+        answer = tracker.latest_message.get("answer") or {}
+        if latest_intent(tracker) == "skip" or answer.get("skip") or answer.get("reason") == "dont_know":
+            return self._accept(UNKNOWN_GEMEENTE)  # "weet ik niet", "sla over"
+        if answer.get("understood") and answer.get("value"):
+            return self._accept(str(answer["value"]))  # the turn reading's municipality reader
         if OTHER_GEMEENTE in entity_values(tracker, "gemeente"):
             dispatcher.utter_message(response="utter_gemeente_other")
             return {"gemeente": None}

@@ -120,15 +120,18 @@ def complete(resident: Resident, case: Handover) -> dict:
     reply = resident.say(case.opening) if case.opening else texts(resident.last)
     assert asks_consent(reply), resident.log()
     reply = resident.say(case.consent)
-    if case.story is not None:
-        assert "Waar wilt u hulp bij?" in reply, resident.log()
-        reply = resident.say(case.story)
     assert asks_name(reply), resident.log()
     reply = resident.say(case.name)
     assert "contact opnemen" in reply, resident.log()
     reply = resident.say(case.preference)
     assert ("telefoonnummer" in reply) or ("e-mailadres" in reply), resident.log()
     reply = resident.say(case.contact)
+    if case.story is not None:
+        # Nothing told yet: one open question about the situation, after the contact details.
+        assert "Waar wilt u hulp bij?" in reply, resident.log()
+        reply = resident.say(case.story)
+    else:
+        assert "Waar wilt u hulp bij?" not in reply, resident.log()
     assert "Wanneer" in reply, resident.log()
     reply = resident.say(case.time)
     assert "Dit sturen we naar het OCO-team" in reply, resident.log()
