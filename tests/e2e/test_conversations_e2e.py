@@ -197,7 +197,7 @@ def test_a_name_is_not_taken_for_a_municipality(assistant) -> None:
 
 def test_route_follows_when_the_municipality_comes_later(assistant) -> None:
     sender = assistant.new_sender()
-    messages = assistant.send(sender, "ik krijg binnenkort een keukentafelgesprek over hulp in huis en zie er erg tegenop")
+    messages = assistant.send(sender, "ik krijg binnenkort een keukentafelgesprek over hulp in huis, zie er tegenop")
     seen = answer_until(
         assistant, sender, messages, ["Sla over", "Weet ik niet"],
         stop_when=lambda text: "In welke gemeente woont u?" in text,
