@@ -127,9 +127,9 @@ AUDIT_VENV := var/audit-venv
 audit: $(INSTALLED)
 	@mkdir -p reports var
 	@test -x $(AUDIT_VENV)/bin/pip-audit || { "$(PYTHON310)" -m venv $(AUDIT_VENV) && \
-	  $(AUDIT_VENV)/bin/python -m pip install --quiet "pip-audit>=2.7,<3"; } || true
+	  timeout 300 $(AUDIT_VENV)/bin/python -m pip install --quiet "pip-audit>=2.7,<3"; } || true
 	@$(PY) -m pip freeze --exclude-editable > var/audit-requirements.txt
-	@$(AUDIT_VENV)/bin/pip-audit --no-deps --disable-pip -r var/audit-requirements.txt \
+	@timeout 300 $(AUDIT_VENV)/bin/pip-audit --no-deps --disable-pip -r var/audit-requirements.txt \
 	  > reports/pip-audit.txt 2>&1 || true
 	@echo "pip-audit (rapport, laat de build niet falen): reports/pip-audit.txt"; tail -n 3 reports/pip-audit.txt || true
 
