@@ -82,11 +82,11 @@ def test_intake_confirmed_while_the_database_is_down_is_not_saved_then_works(fau
     name = "Anna de Vries"  # the module's database is new: no other intake has this name
     messages = stack.send(stack.rasa_urls[0], sender, "ik wil graag dat iemand mij belt", GEMEENTE)
     messages = click(stack, sender, messages, "Ja")
-    assert "Waar wilt u hulp bij?" in texts(messages)  # nothing told yet: one open question
-    messages = stack.send(stack.rasa_urls[0], sender, "hulp bij mijn schulden", GEMEENTE)
     messages = stack.send(stack.rasa_urls[0], sender, name, GEMEENTE)
     messages = click(stack, sender, messages, "Bellen")
     messages = stack.send(stack.rasa_urls[0], sender, "0612345678", GEMEENTE)
+    assert "Waar wilt u hulp bij?" in texts(messages)  # nothing told yet: one open question
+    messages = stack.send(stack.rasa_urls[0], sender, "hulp bij mijn schulden", GEMEENTE)
     confirmation = click(stack, sender, messages, "Maakt niet uit")
     assert "Versturen" in str(confirmation)
 
