@@ -164,6 +164,10 @@ class EventReducer:
             state.requested_slot = value if isinstance(value, str) else None
         elif name == "intake_reference":
             state.reference_this_turn = bool(value)
+        elif name == "consent_at" and value:
+            # The time of consent is set once per "ja" (also in conversations stored before
+            # consent became a question of the intake form).
+            return [(v.HANDOVER, v.CONSENT)]
         elif name == "route_kind" and value in ROUTE_KINDS:
             return [(v.ROUTES, value)]
         elif name == "life_domains" and isinstance(value, list):
@@ -186,10 +190,8 @@ class EventReducer:
             return [(v.FALLBACKS, "")]
         if name == "action_crisis_response":
             return [(v.CRISIS, "")]
-        if name == "action_ask_consent":
+        if name in ("action_start_handover", "action_ask_consent"):
             return [(v.HANDOVER, v.OFFERED)]
-        if name == "action_start_intake":
-            return [(v.HANDOVER, v.CONSENT)]
         if name == "action_intake_done" and state.reference_this_turn:
             state.reference_this_turn = False
             return [(v.HANDOVER, v.COMPLETED)]

@@ -75,8 +75,8 @@ def new_sender() -> str:
 def handover_until_confirmation(stack: Stack, urls: list[str], sender: str) -> list[dict]:
     """The intake form, each turn on the next instance in ``urls`` (round robin)."""
     turn = iter(urls * 10)
-    messages = stack.send(next(turn), sender, "ik wil graag dat iemand mij belt", GEMEENTE)
-    assert "niet het wijkteam" in texts(messages)
+    messages = stack.send(next(turn), sender, "ik wil graag dat iemand mij belt over mijn schulden", GEMEENTE)
+    assert "Het wijkteam leest ze niet" in texts(messages)
     messages = click(stack, next(turn), sender, messages, "Ja")
     assert "naam" in texts(messages).lower()
     messages = stack.send(next(turn), sender, "Fatima El Amrani", GEMEENTE)
