@@ -46,6 +46,7 @@ class _SenderState:
     new_session: bool = False
     counted_domains: set[str] = field(default_factory=set)
     reference_this_turn: bool = False
+    consent_this_turn: bool = False
     staff_test: bool = False
     last_seen: float = 0.0
 
@@ -141,6 +142,7 @@ class EventReducer:
 
     def _on_user(self, state: _SenderState, event: dict) -> list[tuple[str, str]]:
         self._apply_metadata(state, event.get("metadata"), event.get("input_channel"))
+        state.consent_this_turn = False
         found: list[tuple[str, str]] = []
         if state.new_session:
             state.new_session = False
@@ -165,9 +167,8 @@ class EventReducer:
         elif name == "intake_reference":
             state.reference_this_turn = bool(value)
         elif name == "consent_at" and value:
-            # The time of consent is set once per "ja" (also in conversations stored before
-            # consent became a question of the intake form).
-            return [(v.HANDOVER, v.CONSENT)]
+            # Consent is a question of the intake form: its time is set once per "ja".
+            return self._consent(state)
         elif name == "route_kind" and value in ROUTE_KINDS:
             return [(v.ROUTES, value)]
         elif name == "life_domains" and isinstance(value, list):
@@ -176,6 +177,14 @@ class EventReducer:
             state.counted_domains.update(new)
             return [(v.LIFE_DOMAINS_METRIC, d) for d in new]
         return []
+
+    @staticmethod
+    def _consent(state: _SenderState) -> list[tuple[str, str]]:
+        """One consent per turn, however many events say so."""
+        if state.consent_this_turn:
+            return []
+        state.consent_this_turn = True
+        return [(v.HANDOVER, v.CONSENT)]
 
     def _on_active_loop(self, state: _SenderState, event: dict) -> list[tuple[str, str]]:
         name = event.get("name")
@@ -192,6 +201,8 @@ class EventReducer:
             return [(v.CRISIS, "")]
         if name in ("action_start_handover", "action_ask_consent"):
             return [(v.HANDOVER, v.OFFERED)]
+        if name == "action_start_intake":  # conversations stored before consent became a form question
+            return self._consent(state)
         if name == "action_intake_done" and state.reference_this_turn:
             state.reference_this_turn = False
             return [(v.HANDOVER, v.COMPLETED)]

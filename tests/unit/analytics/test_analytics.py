@@ -305,3 +305,20 @@ def test_store_adds_up_and_filters(store: AnalyticsStore) -> None:
     assert almere.conversations == 2 and almere.breakdown(v.ROUTES) == {}
     assert store.summary(day - timedelta(days=5), day - timedelta(days=1)).is_empty
     assert store.gemeenten() == ["almere", "dordrecht"]
+
+
+def test_handover_with_consent_as_a_form_question_is_counted_once() -> None:
+    """Today's design: action_start_handover offers, the consent question's "ja" sets consent_at."""
+    c = Conversation("e7f8a9", {"gemeente": "almere", "channel": "web"}).start()
+    c.user("ik wil iemand spreken", "request_human").action("action_start_handover")
+    c.form("intake_form", ActiveLoop("intake_form"), ask="consent", bot="Vindt u dat goed?")
+    c.user("ja", "inform")
+    c.form("intake_form", SlotSet("consent", "ja"), SlotSet("consent_at", "2026-03-10T09:00:05+00:00"),
+           ask="contact_name", bot="Naam?")
+    reducer = EventReducer()
+    found: list[Increment] = []
+    for event in c.events:
+        found += reducer.reduce(event)
+    handover = [i.key for i in found if i.metric == v.HANDOVER]
+    assert handover.count(v.OFFERED) == 1
+    assert handover.count(v.CONSENT) == 1
