@@ -170,7 +170,7 @@ def test_messages_sent_one_after_another_to_both_instances_keep_their_order(stac
 def test_stopping_one_instance_mid_conversation_loses_nothing(stack: Stack) -> None:
     sender = new_sender()
     first, second = stack.rasa_urls
-    messages = stack.send(second, sender, "ik wil graag dat iemand mij belt", GEMEENTE)
+    messages = stack.send(second, sender, "ik wil graag dat iemand mij belt over mijn schulden", GEMEENTE)
     messages = click(stack, second, sender, messages, "Ja")
     messages = stack.send(second, sender, "Jan de Vries", GEMEENTE)
     stack.stop(["rasa2"])
