@@ -51,6 +51,10 @@ def resident_language(tracker: Tracker) -> str | None:
     return slot if isinstance(slot, str) and slot else None
 
 
+# A text kept in data/languages.yml, said through one domain response (its only placeholder).
+DATA_TEXT = "utter_language_text"
+
+
 class ActionOtherLanguage(Action):
     """This chat works in Dutch; how to reach a person; the crisis numbers, in the resident's language."""
 
@@ -71,15 +75,16 @@ class ActionOtherLanguage(Action):
         intro = texts["intro"]
         if dutch_line():
             intro = f"{intro}\n\n{dutch_line()}"
-        dispatcher.utter_message(text=intro)
+        dispatcher.utter_message(response=DATA_TEXT, tekst=intro)
         organisation = phone_route(known_gemeente(tracker))
         if organisation is not None:
             dispatcher.utter_message(
-                text=texts["telefoon"].format(organisatie=organisation.naam, telefoon=organisation.telefoon)
+                response=DATA_TEXT,
+                tekst=texts["telefoon"].format(organisatie=organisation.naam, telefoon=organisation.telefoon),
             )
-        dispatcher.utter_message(text=texts["crisis"])
+        dispatcher.utter_message(response=DATA_TEXT, tekst=texts["crisis"])
         dispatcher.utter_message(
-            text=texts["terugbellen"],
+            response=DATA_TEXT, tekst=texts["terugbellen"],
             buttons=[{"title": texts["knop_terugbellen"], "payload": CALLBACK_PAYLOAD}],
         )
         return [SlotSet("language", code)] if code and code != tracker.get_slot("language") else []

@@ -110,7 +110,7 @@ def tracker(language: str | None, gemeente: str | None = None, entity: str | Non
 
 
 def texts_of(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m.get("text") or m.get("response") for m in dispatcher.messages]
+    return [m.get("tekst") or m.get("text") or m.get("response") for m in dispatcher.messages]
 
 
 async def test_other_language_with_a_known_phone_number() -> None:
