@@ -94,23 +94,35 @@ def apply_turn_reading(parse_data: Dict[str, Any], tracker: Any, metadata: Dict[
         parse_data["answer"] = reading.answer
         parse_data["entities"] = []
     elif not text.startswith("/"):
-        new_intent = _with_language(parse_data, text, reading, tracker is not None)
+        current = tracker.get_slot(LANGUAGE_ENTITY) if tracker is not None else None
+        new_intent = _with_language(parse_data, text, reading, tracker is not None, current)
     if new_intent != classifier_intent:
         _set_intent(parse_data, new_intent)
     return parse_data
 
 
-def _with_language(parse_data: Dict[str, Any], text: str, reading: TurnReading, in_conversation: bool) -> str:
-    """Add the ``language`` entity for a message in another language; maybe route it."""
+def _with_language(
+    parse_data: Dict[str, Any], text: str, reading: TurnReading, in_conversation: bool,
+    current: Any = None,
+) -> str:
+    """Add the ``language`` entity for a message in another language; maybe route it.
+
+    ``current`` is the conversation's ``language`` slot. A clearly Dutch message after another
+    language sets it back to "nl", so the answers are Dutch again.
+    """
     if reading.intent in ("crisis", "restart"):
         return reading.intent
     language = _detect_language(text)
-    if not language or language == DUTCH:
+    if not language:
+        return reading.intent
+    if language == DUTCH and (not isinstance(current, str) or current in ("", DUTCH)):
         return reading.intent
     parse_data.setdefault("entities", []).append(
         {"entity": LANGUAGE_ENTITY, "value": language, "start": 0, "end": len(text),
          "extractor": "LanguageDetector"}
     )
+    if language == DUTCH:
+        return reading.intent
     if in_conversation and language not in ANSWERED_LANGUAGES:
         return OTHER_LANGUAGE_INTENT
     return reading.intent
@@ -151,11 +163,24 @@ class TurnReader(GraphComponent):
         execution_context: ExecutionContext,
     ) -> TurnReader:
         install()
+        _warm_up_language()
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """The messages unchanged: the reading needs the tracker, which only the processor has."""
         return messages
+
+
+def _warm_up_language() -> None:
+    """Load the language detector with the model, so the first resident does not wait for it."""
+    try:
+        from bot.language import warm_up
+    except ImportError:  # the language module is optional for this hook
+        return
+    try:
+        warm_up()
+    except Exception:
+        logger.warning("Language detector not warmed up; it loads on the first message.")
 
 
 def install() -> None:
