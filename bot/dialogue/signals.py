@@ -35,6 +35,7 @@ class _Signal:
     patterns: tuple[re.Pattern[str], ...]
     exceptions: tuple[re.Pattern[str], ...]
     hint_words: frozenset[str]
+    dissatisfaction: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _table() -> tuple[tuple[_Signal, ...], _QuestionRules]:
                 patterns=tuple(re.compile(p) for p in entry.get("patterns") or []),
                 exceptions=tuple(re.compile(p) for p in entry.get("uitzonderingen") or []),
                 hint_words=_words(entry.get("hint_words")),
+                dissatisfaction=tuple(re.compile(p) for p in entry.get("dissatisfaction") or []),
             )
         )
         if name == "question":
@@ -244,3 +246,26 @@ def sentence_signals(text: str) -> list[str]:
         if hit:
             found.append(signal.name)
     return found
+
+
+def complaint_statement(text: str) -> bool:
+    """True when a clause of ``text`` that is not itself a question says the resident is unhappy.
+
+    Uses the complaint signal's ``dissatisfaction`` patterns of data/priorities.yml ("ik ben
+    het niet eens met ...", "dat is onterecht", "ik wil bezwaar maken"), after its
+    ``uitzonderingen``. A how-question about objecting ("tot wanneer kan ik bezwaar maken",
+    "is het een klacht als ik het niet eens ben met het besluit") is a procedure question and
+    says False: issue 14 counts it as ``ask_procedure``.
+    """
+    complaint = _signal("complaint")
+    for part in _CLAUSE.split(text or ""):
+        folded = normalise_text(part)
+        if not folded or is_question(part):
+            continue
+        candidate = folded
+        for exception in complaint.exceptions:
+            candidate = exception.sub(" ", candidate)
+        candidate = " ".join(candidate.split())
+        if any(p.search(candidate) for p in complaint.dissatisfaction):
+            return True
+    return False

@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.dialogue.answers import read_answer
 from bot.dialogue.questions import Question
-from bot.dialogue.signals import priority_order, sentence_signals, strong_signal
+from bot.dialogue.signals import complaint_statement, priority_order, sentence_signals, strong_signal
 from bot.gemeente_recognition import recognise_residence
 from bot.life_domains import detect_life_domains
 from bot.text import normalise_text
@@ -47,11 +47,13 @@ _RESTART = re.compile(r"^/?(restart|herstart|opnieuw( beginnen| starten)?|begin 
                       r"(ik wil )?(graag )?opnieuw beginnen|start opnieuw|reset)$")
 COMPLAINT_SIGNAL = "complaint"
 COMPLAINT_INTENT = "complaint_or_objection"
-# A complaint in any sentence of a message outranks these (data/priorities.yml): the question
+# A complaint in any sentence of a message outranks these (data/priorities.yml): the other
 # part is answered too (``secondary_intents``).
-_COMPLAINT_OUTRANKS = frozenset(
-    {SITUATION_INTENT, "prepare_meeting", FALLBACK_INTENT, "out_of_scope"} | QUESTION_INTENTS
-)
+_COMPLAINT_OUTRANKS = frozenset({SITUATION_INTENT, "prepare_meeting", FALLBACK_INTENT, "out_of_scope"})
+# A question the classifier recognised gives way only to a statement of being unhappy in a
+# clause that is not itself a question ("ik ben het niet eens met de beschikking, hoe maak ik
+# bezwaar?"); "hoe lang heb ik om bezwaar te maken?" stays a procedure question.
+_COMPLAINT_OUTRANKS_WITH_STATEMENT = QUESTION_INTENTS
 # Intent ranking entries beyond this confidence count as "the classifier meant it".
 FAQ_CONFIDENCE = 0.6
 
@@ -143,7 +145,7 @@ def read_turn(
         # question itself is answered after that (secondary_intents).
         return TurnReading(intent=ANSWER_INTENT, signal="gemeente", secondary_intents=_without([intent], ""),
                            gemeente=elsewhere)
-    if COMPLAINT_SIGNAL in sentence_signals(text) and intent in _COMPLAINT_OUTRANKS:
+    if _complaint_leads(text, intent):
         others = _without([*secondary, intent], COMPLAINT_INTENT)
         return TurnReading(intent=COMPLAINT_INTENT, signal=COMPLAINT_SIGNAL, secondary_intents=others)
     if intent == FALLBACK_INTENT and detect_life_domains(text):
@@ -156,6 +158,14 @@ _NOT_A_PART = frozenset({
     FALLBACK_INTENT, ANSWER_INTENT, SITUATION_INTENT, "affirm", "deny", "greet", "thank", "goodbye", "skip",
     "out_of_scope",
 })
+
+
+def _complaint_leads(text: str, intent: str) -> bool:
+    if intent in _COMPLAINT_OUTRANKS:
+        return COMPLAINT_SIGNAL in sentence_signals(text)
+    if intent in _COMPLAINT_OUTRANKS_WITH_STATEMENT:
+        return complaint_statement(text)
+    return False
 
 
 def _unserved_residence(text: str, known: str | None) -> str | None:

@@ -123,3 +123,77 @@ def test_restart_only_as_the_whole_message(text: str) -> None:
 def test_a_button_payload_is_never_read_again() -> None:
     reading = read_turn('/inform{"contact_preference": "telefoon"}', "inform", 1.0, NAME)
     assert reading.intent == "inform" and reading.answer is None
+
+
+# Issue 14: a how-question about objecting or complaining is a procedure question; only a
+# statement of being unhappy (in a clause that is not itself a question) makes the complaint lead.
+PROCEDURE_NOT_COMPLAINT = [
+    "hoe lang heb ik om bezwaar te maken?",
+    "mijn huishoudelijke hulp is afgewezen, tot wanneer kan ik bezwaar maken",
+    "hoe gaat bezwaar maken bij de gemeente",
+    "wat schrijf ik in een bezwaarschrift",
+    "is het een klacht als ik het niet eens ben met het besluit",
+    "ik weet niet of ik moet klagen of bezwaar moet maken",
+    "waar dien ik een klacht in over de gemeente",
+    "hoeveel kost bezwaar maken",
+    "kan ik in beroep bij de rechtbank na een afgewezen bezwaar",
+    "moet ik iets betalen als ik in bezwaar ga",
+    "wat is het verschil tussen een klacht en een bezwaar",
+    "ik wil weten hoe ik een klacht kan indienen over de thuiszorg",
+    "bij wie kan ik klagen over de begeleiding",
+    "hoe werkt een klacht indienen bij een zorgaanbieder?",
+]
+
+
+@pytest.mark.parametrize("text", PROCEDURE_NOT_COMPLAINT)
+def test_a_how_question_about_objecting_stays_a_procedure_question(text: str) -> None:
+    assert read_turn(text, "ask_procedure", 0.8, None).intent == "ask_procedure"
+
+
+COMPLAINT_WITH_QUESTION = [
+    "ik ben het niet eens met de beschikking, hoe maak ik bezwaar?",
+    "Dit besluit is onterecht. Hoe lang heb ik om bezwaar te maken?",
+    "ik ben zo boos op de gemeente. wat kan ik doen?",
+    "mijn hulp is zomaar gestopt zonder overleg, hoe dien ik een klacht in",
+    "ik wil bezwaar maken tegen de afwijzing. hoe doe ik dat",
+    "ik ben ontevreden over de thuiszorg, waar kan ik klagen?",
+    "het verslag klopt niet. mag ik dat laten aanpassen?",
+    "ik wil een klacht indienen over het wijkteam, hoe werkt dat",
+]
+
+
+@pytest.mark.parametrize("text", COMPLAINT_WITH_QUESTION)
+def test_a_complaint_statement_leads_and_the_procedure_question_is_answered_too(text: str) -> None:
+    reading = read_turn(text, "ask_procedure", 0.8, None)
+    assert reading.intent == "complaint_or_objection"
+    assert reading.secondary_intents == ["ask_procedure"]
+
+
+# Asking whether the assistant is a person is bot_challenge, not a request for one.
+BOT_CHALLENGES = [
+    "ben jij een echt mens of niet",
+    "ben je een robot?",
+    "bent u een echte medewerker",
+    "is dit een computer of een mens",
+    "praat ik nu met een echt persoon?",
+    "ben jij een chatbot",
+    "are you a real person",
+    "zijn jullie echte mensen",
+]
+
+
+@pytest.mark.parametrize("text", BOT_CHALLENGES)
+def test_asking_whether_the_assistant_is_a_person_is_no_request_for_one(text: str) -> None:
+    assert read_turn(text, "bot_challenge", 0.8, None).intent == "bot_challenge"
+
+
+@pytest.mark.parametrize("text", [
+    "ben je een computer? ik wil een mens spreken",
+    "Ben ik nou met een computer aan het praten? Ik wil gewoon een mens spreken.",
+    "ben jij een robot, dan wil ik graag iemand van oco spreken",
+    "are you a bot? I want to talk to a person",
+])
+def test_a_request_beside_the_challenge_still_counts(text: str) -> None:
+    reading = read_turn(text, "bot_challenge", 0.8, None)
+    assert reading.intent == "request_human"
+    assert reading.secondary_intents == ["bot_challenge"]
