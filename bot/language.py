@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from bot.life_domains import normalise_text
 from bot.paths import DATA_DIR
+from bot.text import normalise_text
 
 LANGUAGES_FILE = DATA_DIR / "languages.yml"
 DUTCH = "nl"

@@ -1,9 +1,9 @@
 """Life-domain (levensgebied) detection from a resident's own words.
 
 The keywords and the context rules live in data/life_domains.yml (syntax explained there).
-Text and keywords are normalised the same way (lower case, no accents, punctuation to spaces)
-and compared word by word, so "Schulden!", "schuld" and "rekeningen" all work; long words
-also match with one typo.
+Text and keywords are normalised the same way (``bot.text.normalise_text``: lower case, no
+accents, punctuation to spaces) and compared word by word, so "Schulden!", "schuld" and
+"rekeningen" all work; long words also match with one typo.
 
 Detection runs in two steps:
 
@@ -13,16 +13,15 @@ Detection runs in two steps:
    that do not count in that context (working full time next to caring for a parent is
    mantelzorg, not a question about work).
 
-Public API: ``detect_life_domains(text) -> list[str]`` (canonical values, CONTRACT.md §5, in
+Public API: ``detect_life_domains(text) -> list[str]`` (canonical values, docs/contract.md §5, in
 file order), ``find_life_domain_spans(text) -> list[DomainSpan]`` (the same values with the
 character span of the words that gave them away), ``life_domain_values()``,
-``life_domain_label(value)``, ``normalise_text`` and ``tokenise``.
+``life_domain_label(value)``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,29 +32,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.paths import DATA_DIR
+from bot.text import normalise_text, tokenise
 
 LIFE_DOMAINS_FILE = DATA_DIR / "life_domains.yml"
 # Only words this long (keyword core and text word) are matched with one typo.
 FUZZY_MIN_KEYWORD = 7
 FUZZY_MIN_WORD = 6
 
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 # A word of the original text: letters/digits, apostrophes inside ("m'n", "zzp'er") allowed.
 _WORD = re.compile(r"[^\W_]+(?:['’‘`´][^\W_]+)*")
-
-
-def normalise_text(text: str) -> str:
-    """Lower case, accents removed, apostrophes dropped, other punctuation as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = _APOSTROPHES.sub("", stripped.lower())
-    return " ".join(_NON_WORD.sub(" ", stripped).split())
-
-
-def tokenise(text: str) -> list[str]:
-    """The normalised words of `text` ("M'n moeder!" -> ["mn", "moeder"])."""
-    return normalise_text(text).split()
 
 
 def _words_with_offsets(text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -506,7 +491,7 @@ LIFE_DOMAINS: list[str] = [d.value for d in load_life_domains()]
 
 
 def life_domain_values() -> list[str]:
-    """The canonical life-domain values (CONTRACT.md §5) in the file's (button) order."""
+    """The canonical life-domain values (docs/contract.md §5) in the file's (button) order."""
     return list(LIFE_DOMAINS)
 
 

@@ -1,6 +1,6 @@
 """Word lists for the answer readers (data/answer_words.yml) and small text helpers.
 
-Comparisons use ``bot.life_domains.normalise_text`` (lower case, accents removed, apostrophes
+Comparisons use ``bot.text.normalise_text`` (lower case, accents removed, apostrophes
 dropped, other punctuation as spaces) or, where text in other scripts must survive (names),
 ``fold_any_script``, which folds plain ASCII text the same way.
 """

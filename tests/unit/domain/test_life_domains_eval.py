@@ -129,7 +129,8 @@ def test_gate_fails_below_the_thresholds(tmp_path, capsys: pytest.CaptureFixture
 
 def _detect_by_plain_patterns(text: str) -> list[str]:
     """Reference: the same detection with Pattern.spans (no index), to check the index."""
-    from bot.life_domains import LIFE_DOMAINS, tokenise
+    from bot.life_domains import LIFE_DOMAINS
+    from bot.text import tokenise
 
     lexicon = load_lexicon()
     words = list(tokenise(text))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from bot import life_domains
+from bot import text as text_module
 from bot.catalogue import is_served, load_catalogue, resolve
+from bot.paths import PROJECT_ROOT
 from bot.text import OR, join_dutch, normalise_text, tokenise
 
 NORMALISED = [
@@ -31,11 +35,16 @@ def test_normalise_text(text: str, normalised: str) -> None:
     assert tokenise(text) == normalised.split()
 
 
-@pytest.mark.parametrize(("text", "_normalised"), NORMALISED)
-def test_the_life_domain_lexicon_folds_text_the_same_way(text: str, _normalised: str) -> None:
-    """bot/life_domains.py keeps its own copy until it imports bot.text (issue 15)."""
-    assert life_domains.normalise_text(text) == normalise_text(text)
-    assert life_domains.tokenise(text) == tokenise(text)
+def test_bot_text_is_the_only_place_that_defines_the_folding() -> None:
+    """Every keyword net folds with bot.text: no module keeps a copy of its own (issue 15)."""
+    defined = sorted(
+        f"{path.relative_to(PROJECT_ROOT)}:{node.name}"
+        for path in (PROJECT_ROOT / "bot").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.name in {"normalise_text", "tokenise"}
+    )
+    assert defined == [f"{Path(text_module.__file__).resolve().relative_to(PROJECT_ROOT)}:{name}"
+                       for name in ("normalise_text", "tokenise")]
 
 
 @pytest.mark.parametrize(("items", "joined"), [
