@@ -21,7 +21,6 @@ from bot.text import join_dutch
 from bot.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
 
 ROUTING_FILE = DATA_DIR / "routing.yml"
-ROUTE_KINDS = ROUTING_RULE_KINDS  # the kinds a rule can give (bot/vocabulary.py)
 PLACEHOLDERS = frozenset(
     {
         "gemeente_naam",
@@ -152,8 +151,8 @@ def parse_rules(raw: Any, source: str = "data/routing.yml") -> RoutingRules:
         if any(r.id == rule_id for r in rules):
             raise RoutingError(f"{where}.id: {rule_id!r} is used twice")
         kind = entry.get("route")
-        if kind not in ROUTE_KINDS:
-            raise RoutingError(f"{where}.route: must be one of {list(ROUTE_KINDS)}")
+        if kind not in ROUTING_RULE_KINDS:
+            raise RoutingError(f"{where}.route: must be one of {list(ROUTING_RULE_KINDS)}")
         offer = entry.get("contact_aanbieden", kind == "oco")
         if not isinstance(offer, bool):
             raise RoutingError(f"{where}.contact_aanbieden: must be true or false")

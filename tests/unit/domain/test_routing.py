@@ -10,7 +10,6 @@ import yaml
 from bot.catalogue import load_catalogue
 from bot.life_domains import LIFE_DOMAINS
 from bot.routing import (
-    ROUTE_KINDS,
     ROUTING_FILE,
     Clarification,
     RoutingError,
@@ -19,7 +18,7 @@ from bot.routing import (
     parse_rules,
     route,
 )
-from bot.vocabulary import WIJKTEAM_CONTACT
+from bot.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
 
 DOMAIN_SETS = [[], *([d] for d in LIFE_DOMAINS), *map(list, itertools.combinations(LIFE_DOMAINS, 2))]
 COMPLEXITIES = [None, "enkelvoudig", "meervoudig"]
@@ -60,7 +59,7 @@ def test_every_input_gets_a_route_that_follows_the_policy(slug):
         )
         r = route(municipality, c)
         checked += 1
-        assert r.kind in ROUTE_KINDS
+        assert r.kind in ROUTING_RULE_KINDS
         assert r.reason.strip() and "{" not in r.reason and "}" not in r.reason
         assert r.organisations, f"{slug} {c}: nothing to show"
         assert all(o.naam and o.omschrijving for o in r.organisations)
