@@ -2,7 +2,7 @@
 
 Kinds (most urgent first): ``homeless_tonight``, ``eviction``, ``energy_water_cutoff``,
 ``no_food_money``, ``benefits_stopped``. An urgent message marks the intake ``urgent``
-(CONTRACT.md §6) and gets a first answer that says what to do now (the ``antwoord`` of its
+(docs/contract.md §6) and gets a first answer that says what to do now (the ``antwoord`` of its
 kind: a domain.yml response). Words such as "spoed" or "deurwaarder" make a message urgent
 without a kind (``algemeen`` in the data file). Pure regular expressions on folded text
 (:mod:`bot.phrase_patterns`); the text is never logged or returned.

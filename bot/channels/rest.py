@@ -1,4 +1,4 @@
-"""The REST channel (``POST /webhooks/rest/webhook``, CONTRACT.md §3) with answers in every case.
+"""The REST channel (``POST /webhooks/rest/webhook``, docs/contract.md §3) with answers in every case.
 
 Rasa's built-in ``rest`` channel answers 500 on a body that is not JSON, processes
 messages of any length, logs the resident's text when something fails, and answers an
@@ -121,7 +121,7 @@ def _bad_request(reason: str, status: int = 400) -> HTTPResponse:
 class RestMessage:
     """One valid request: who sent it, which conversation, what, and the server's metadata."""
 
-    client_sender: str  # echoed as recipient_id (CONTRACT.md §3)
+    client_sender: str  # echoed as recipient_id (docs/contract.md §3)
     conversation_id: str  # the Rasa sender id (bot/channels/sender_ids.py)
     text: str  # cleaned (no control characters)
     metadata: Dict[str, Any]

@@ -1,6 +1,6 @@
 """WhatsApp Business Cloud API connector: a custom Rasa input channel named ``whatsapp``.
 
-Rasa serves it at ``/webhooks/whatsapp/webhook`` (CONTRACT.md §7):
+Rasa serves it at ``/webhooks/whatsapp/webhook`` (docs/contract.md §7):
 
 - GET: Meta's subscription check (``hub.mode``, ``hub.verify_token``, ``hub.challenge``).
 - POST: message deliveries, signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw

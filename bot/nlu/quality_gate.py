@@ -4,7 +4,7 @@ Reads the ``intent_report.json`` that ``rasa test nlu`` writes for the held-back
 (tests/nlu/, never used for training), and the ``intent_errors.json`` next to it.
 
 Two accuracies are printed. The first is Rasa's, over the training labels. The second is the
-one the contract sees (CONTRACT.md §4, issue 14): a combined intent such as
+one the contract sees (docs/contract.md §4, issue 14): a combined intent such as
 ``describe_situation+request_human`` reaches /model/parse as its leading part by the priority
 table (data/priorities.yml, bot.dialogue.turn.split_intent) with the rest in
 ``secondary_intents``; so a prediction counts as right when its leading part is the leading
