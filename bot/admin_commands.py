@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.settings import load_settings
+from bot.settings import load_settings, redacted
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
@@ -40,16 +40,6 @@ def _store():
 
     settings = load_settings()
     return IntakeStore(settings.database_url, staff_url=settings.public_url)
-
-
-def redacted(url: str) -> str:
-    """A database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("://", 1)[0] + "://..."
 
 
 def db_command(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from bot.services import (
     services,
     wait_until_ready,
 )
-from bot.settings import load_settings
+from bot.settings import load_settings, redacted
 
 STARTUP_TIMEOUT_S = 240
 
@@ -42,8 +42,6 @@ def mail_mode_line() -> str:
 
 def run() -> int:
     """Start every service in the foreground until Ctrl-C."""
-    from bot.stores import redacted  # imports Rasa (seconds): only `oco run` needs it
-
     settings = load_settings()
     try:
         catalogue = load_catalogue()

@@ -36,6 +36,16 @@ def default_sqlite_url(filename: str) -> str:
     return f"sqlite:///{VAR_DIR / filename}"
 
 
+def redacted(url: str) -> str:
+    """A database or Redis URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url  # only where a URL is shown
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("://", 1)[0] + "://..."
+
+
 @dataclass(frozen=True)
 class Settings:
     rasa_port: int

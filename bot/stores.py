@@ -40,6 +40,7 @@ from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import logging_privacy, rasa_speedups
+from bot.settings import redacted
 from bot.store_health import note_tracker_store_failure, tracker_store_failed_since
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,6 @@ __all__ = ["tracker_store_failed_since"]
 
 class StoreUnavailable(RuntimeError):
     """A configured store cannot be used; the message never contains a password."""
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("://", 1)[0] + "://..."
 
 
 def check_database(url: str) -> None:
