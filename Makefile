@@ -18,7 +18,7 @@ SPACY_READY := $(VENV)/.spacy-model
 MODEL := models/oco-wegwijzer.tar.gz
 # Only what Rasa trains on: the catalogue and routing data are read at run time.
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/rules*.yml data/stories*.yml) $(wildcard data/nlu/*.yml) \
-	bot/nlu/dutch_spacy.py bot/nlu/crisis_guard.py bot/nlu/entity_canonicaliser.py
+	bot/rasa_plugins/nlu/dutch_spacy.py bot/rasa_plugins/nlu/crisis_guard.py bot/rasa_plugins/nlu/entity_canonicaliser.py
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
@@ -53,8 +53,8 @@ $(INSTALLED): pyproject.toml | $(PY)
 venv: $(INSTALLED)
 
 # Official nl_core_news_sm when it can be downloaded, else a local Dutch pipeline.
-$(SPACY_READY): $(INSTALLED) bot/nlu/spacy_model.py
-	$(PY) -m bot.nlu.spacy_model setup
+$(SPACY_READY): $(INSTALLED) bot/ops/spacy_model.py
+	$(PY) -m bot.ops.spacy_model setup
 	@touch $@
 
 spacy-model: $(SPACY_READY)
@@ -80,20 +80,20 @@ test-conversations: $(MODEL)
 	@rm -rf results/conversations
 	$(CONVERSATION_TEST) --fail-on-prediction-errors || \
 	  { $(CONVERSATION_TEST) >/dev/null 2>&1; \
-	    $(PY) -m bot.reports.conversations results/conversations tests/stories --out reports/conversations.html; \
+	    $(PY) -m bot.ops.reports.conversations results/conversations tests/stories --out reports/conversations.html; \
 	    echo "Mislukt: zie reports/conversations.html"; exit 1; }
-	$(PY) -m bot.reports.conversations results/conversations tests/stories --out reports/conversations.html
+	$(PY) -m bot.ops.reports.conversations results/conversations tests/stories --out reports/conversations.html
 
 # NLU quality on the held-back test data (tests/nlu, never trained on), with an HTML
 # report reports/nlu.html; fails below 0.90 accuracy (issue 14 aims at 0.93). Then the life-domain lexicon on its labelled
 # situations (tests/life_domains/situations.yml): fails below 0.90 recall or 0.85 precision.
 evaluate: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
-	$(PY) -m bot.reports.nlu results/nlu --out reports/nlu.html
-	$(PY) -m bot.nlu.quality_gate results/nlu/intent_report.json --min-accuracy 0.90
-	$(PY) -m bot.life_domains_eval
-	$(PY) -m bot.safety_eval
-	$(PY) -m bot.dialogue.first_try
+	$(PY) -m bot.ops.reports.nlu results/nlu --out reports/nlu.html
+	$(PY) -m bot.ops.evaluation.quality_gate results/nlu/intent_report.json --min-accuracy 0.90
+	$(PY) -m bot.ops.evaluation.life_domains_eval
+	$(PY) -m bot.ops.evaluation.safety_eval
+	$(PY) -m bot.ops.evaluation.first_try
 
 evaluate-nlu: evaluate
 
@@ -134,7 +134,7 @@ audit: $(INSTALLED)
 	@echo "pip-audit (rapport, laat de build niet falen): reports/pip-audit.txt"; tail -n 3 reports/pip-audit.txt || true
 
 run: $(MODEL)
-	$(PY) -m bot.cli run
+	$(PY) -m bot.ops.cli run
 
 bench: $(MODEL)
 	$(PY) -m bench.run_all

@@ -4,6 +4,6 @@ Importing the package loads and validates the municipal catalogue, so a broken
 data/gemeenten/*.yml stops the action server at start-up with the file and field named.
 """
 
-from bot.catalogue import load_catalogue
+from bot.domain.catalogue import load_catalogue
 
 load_catalogue()

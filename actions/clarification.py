@@ -29,12 +29,12 @@ from actions.common import (
 )
 from actions.forms import OcoFormValidationAction
 from actions.gemeente import GemeenteSlotMixin, say_not_served
-from bot.answers import interpret
-from bot.dialogue.questions import button_title, question_for
-from bot.life_domains import detect_life_domains, life_domain_label, life_domain_values
-from bot.routing import Clarification, route
-from bot.urgency import detect_urgency, is_urgent
-from bot.vocabulary import GEEN_GEMEENTE, NIET_BEDIEND
+from bot.domain.answers import interpret
+from bot.domain.dialogue.questions import button_title, question_for
+from bot.domain.life_domains import detect_life_domains, life_domain_label, life_domain_values
+from bot.domain.routing import Clarification, route
+from bot.domain.urgency import detect_urgency, is_urgent
+from bot.domain.vocabulary import GEEN_GEMEENTE, NIET_BEDIEND
 
 CLARIFY_ATTEMPTS = 2
 MAX_QUESTIONS = 5

@@ -11,12 +11,12 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from bot.catalogue import Catalogue, Municipality, catalogue_texts, load_catalogue, resolve
-from bot.gemeente_recognition import gemeente_naam, recognise_gemeente
-from bot.settings import Settings, load_settings
-from bot.slugs import clean_slug, is_slug
-from bot.text import join_dutch
-from bot.vocabulary import INPUT_CHANNEL_NAMES, REST
+from bot.domain.catalogue import Catalogue, Municipality, catalogue_texts, load_catalogue, resolve
+from bot.domain.gemeente_recognition import gemeente_naam, recognise_gemeente
+from bot.domain.slugs import clean_slug, is_slug
+from bot.domain.text import join_dutch
+from bot.domain.vocabulary import INPUT_CHANNEL_NAMES, REST
+from bot.ops.settings import Settings, load_settings
 
 SKIPPED = "overgeslagen"
 UNKNOWN_GEMEENTE = "onbekend"
@@ -106,7 +106,7 @@ def is_municipality_slug(value: str | None) -> bool:
 
 
 def municipality(slug: str | None) -> Municipality | None:
-    """The catalogue entry of a served municipality, else None (bot.catalogue.resolve)."""
+    """The catalogue entry of a served municipality, else None (bot.domain.catalogue.resolve)."""
     return resolve(slug)
 
 

@@ -21,9 +21,9 @@ from actions.common import (
     settings,
 )
 from actions.gemeente import give_contact_details
-from bot.fallback import fallback_buttons
-from bot.retrieval import RETRIEVAL_INTENTS, retrieval_response
-from bot.safety import crisis_response_names, detect_crisis
+from bot.domain.fallback import fallback_buttons
+from bot.domain.retrieval import RETRIEVAL_INTENTS, retrieval_response
+from bot.domain.safety import crisis_response_names, detect_crisis
 
 # Slots that survive a new session (after an hour of silence). Personal data never does.
 CARRIED_OVER = ("gemeente", "gemeente_naam")
@@ -99,7 +99,7 @@ class ActionAnswerFaq(Action):
 
 
 class ActionHandleFallback(Action):
-    """First miss: the most likely topics as buttons plus a person (bot/fallback.py).
+    """First miss: the most likely topics as buttons plus a person (bot/domain/fallback.py).
 
     From the second miss in a row: offer a person.
     """
@@ -127,7 +127,7 @@ class ActionHandleFallback(Action):
 
 
 class ActionCrisisResponse(Action):
-    """Safety first: the right emergency numbers at once, by category (bot/safety.py).
+    """Safety first: the right emergency numbers at once, by category (bot/domain/safety.py).
 
     The kinds are remembered for the rest of the conversation (slot ``crisis_kinds``), so a
     later handover is marked urgent, tells the worker which numbers were shown, and asks

@@ -2,12 +2,12 @@
 
 Modelled on ``CustomFormValidationAction`` of RasaHQ/financial-demo (actions/custom_forms.py):
 every form subclasses :class:`OcoFormValidationAction` instead of repeating retry logic. The
-questions and their rules are data (data/questions.yml, see bot/dialogue/questions.py).
+questions and their rules are data (data/questions.yml, see bot/domain/dialogue/questions.py).
 
 How an answer to the pending question is handled:
 
-1. It is read by the reader of its kind (bot/dialogue/answers.py). The Rasa server already did
-   that when the message came in (bot/nlu/turn_hook.py) and put the result in the parse data as
+1. It is read by the reader of its kind (bot/domain/dialogue/answers.py). The Rasa server already did
+   that when the message came in (bot/rasa_plugins/nlu/turn_hook.py) and put the result in the parse data as
    ``answer``; a button payload is read from its entity or intent.
 2. Understood: the value is passed to ``accept_<slot>(value, dispatcher, tracker, domain)`` when
    the form defines it (for side effects such as "a number typed at the preference question
@@ -36,8 +36,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity_values, latest_intent, latest_text
-from bot.dialogue.answers import Reading, read_answer
-from bot.dialogue.questions import Question, question_for
+from bot.domain.dialogue.answers import Reading, read_answer
+from bot.domain.dialogue.questions import Question, question_for
 
 ATTEMPTS_SLOT = "invalid_attempts"
 # Button payloads that answer a question by their intent alone.

@@ -21,8 +21,8 @@ from actions.common import (
     municipality,
     served_gemeenten_text,
 )
-from bot.dialogue.questions import button_title
-from bot.gemeente_recognition import recognise_gemeente
+from bot.domain.dialogue.questions import button_title
+from bot.domain.gemeente_recognition import recognise_gemeente
 
 OTHER_GEMEENTE = "anders"
 GEMEENTE_ATTEMPTS = 2

@@ -28,8 +28,8 @@ from actions.common import (
 )
 from actions.gemeente import give_contact_details
 from actions.intake_record import story_so_far
-from bot.catalogue import is_served
-from bot.handover.summary import texts as summary_texts
+from bot.domain.catalogue import is_served
+from bot.domain.handover.summary import texts as summary_texts
 
 
 def gemeente_slots_from_entity(tracker: Tracker) -> list[EventType]:

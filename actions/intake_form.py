@@ -31,12 +31,12 @@ from actions.common import (
 from actions.forms import OcoFormValidationAction
 from actions.gemeente import GemeenteSlotMixin
 from actions.intake_record import conversation_facts, draft_from, intake_store, notification_address
-from bot.contact_validation import display_phone, normalise_email, normalise_phone
-from bot.handover.story import short_story
-from bot.handover.summary import texts as summary_texts
-from bot.intake.draft import MissingContact
-from bot.life_domains import life_domain_label
-from bot.vocabulary import PHONE_PREFERENCES
+from bot.domain.contact_validation import display_phone, normalise_email, normalise_phone
+from bot.domain.handover.story import short_story
+from bot.domain.handover.summary import texts as summary_texts
+from bot.domain.intake_draft import MissingContact
+from bot.domain.life_domains import life_domain_label
+from bot.domain.vocabulary import PHONE_PREFERENCES
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """From the tracker to the intake record: the story, the facts, the draft, the store.
 
-Thin glue over bot/handover (story, facts, summary) and bot/intake (draft, store): it only
+Thin glue over bot/domain/handover (story, facts, summary) and bot/ops/intake (draft, store): it only
 reads slots and events from the tracker.
 """
 
@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from rasa_sdk import Tracker
 
 from actions.common import channel_name, municipality, settings
-from bot.handover.story import collect_story, utterances_from_events
-from bot.handover.summary import ConversationFacts, establish, safety_note, worker_summary
-from bot.intake.draft import IntakeDraft
-from bot.intake.store import IntakeStore
+from bot.domain.handover.story import collect_story, utterances_from_events
+from bot.domain.handover.summary import ConversationFacts, establish, safety_note, worker_summary
+from bot.domain.intake_draft import IntakeDraft
+from bot.ops.intake.store import IntakeStore
 
 NO_TIME_PREFERENCE = "geen voorkeur"
 FACT_SLOTS = (
@@ -45,7 +45,7 @@ def story_so_far(tracker: Tracker) -> str:
 
 
 def conversation_facts(tracker: Tracker) -> ConversationFacts:
-    """What the whole conversation established (bot.handover.summary.establish)."""
+    """What the whole conversation established (bot.domain.handover.summary.establish)."""
     slots = {name: tracker.get_slot(name) for name in FACT_SLOTS}
     return establish(
         utterances_from_events(tracker.events), slots, story_override=tracker.get_slot("story_override")

@@ -1,10 +1,10 @@
 """A resident who writes in another language gets a short fixed text in that language.
 
-The text (data/languages.yml, bot/language.py) says that this chat works in Dutch, how to
+The text (data/languages.yml, bot/domain/language.py) says that this chat works in Dutch, how to
 reach a person (the phone number of the municipality's OCO provider or wijkteam from the
 catalogue, only when it is known) with a callback button, and the national crisis numbers.
 The language comes from the ``language`` slot (filled from the ``language`` entity that the
-NLU hook adds when bot.language.detect_language is confident); English is the fallback for
+NLU hook adds when bot.domain.language.detect_language is confident); English is the fallback for
 a language without its own text.
 """
 
@@ -19,8 +19,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, known_gemeente, municipality
-from bot.catalogue import Organisation
-from bot.language import DUTCH, LANGUAGES_FILE, language_texts
+from bot.domain.catalogue import Organisation
+from bot.domain.language import DUTCH, LANGUAGES_FILE, language_texts
 
 FALLBACK_LANGUAGE = "en"
 CALLBACK_PAYLOAD = "/request_human"

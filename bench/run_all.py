@@ -26,8 +26,8 @@ import numpy as np
 
 from bench.conversations import Results, run_residents
 from bench.stack import Stack, create_database, drop_database, postgres_available, postgres_url
+from bot.ops.processes import MODEL_PATH
 from bot.paths import VAR_DIR
-from bot.services import MODEL_PATH
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 TARGETS = {"alone_p50_ms": 60, "alone_p95_ms": 150, "load_p95_ms": 400, "rasa_peak_mb": 1536}

@@ -20,9 +20,9 @@ from typing import Iterator
 
 import requests
 
+from bot.ops.processes import service_environment, services, wait_until_ready
+from bot.ops.settings import Settings, load_settings
 from bot.paths import PROJECT_ROOT
-from bot.services import service_environment, services, wait_until_ready
-from bot.settings import Settings, load_settings
 
 POSTGRES_ADMIN_URL = os.environ.get("OCO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 STARTUP_TIMEOUT_S = 300

@@ -22,8 +22,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services import MODEL_PATH, service_environment, services, wait_until_ready  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.ops.processes import MODEL_PATH, service_environment, services, wait_until_ready  # noqa: E402
+from bot.ops.settings import load_settings  # noqa: E402
 from tests.support.ci import IN_CI, free_port, skip_or_fail  # noqa: E402, F401  (IN_CI: re-exported)
 
 

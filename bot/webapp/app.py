@@ -1,7 +1,7 @@
 """The OCO-wegwijzer web app (Sanic, port 8080): demo page, chat proxy, health, staff pages.
 
 Run with ``python -m bot.webapp``. The intake API blueprint and the e-mail outbox worker
-come from ``bot.intake``; this module wires them in.
+come from ``bot.ops.intake``; this module wires them in.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, html
 
-from bot.analytics.store import AnalyticsStore
-from bot.gemeente_recognition import served_gemeenten
-from bot.intake.mailer import mailer_from_settings
-from bot.intake.outbox import run_outbox_worker
-from bot.intake.store import IntakeStore
-from bot.retention import SCHEDULE_INTERVAL_S, run_retention_schedule
-from bot.settings import Settings, load_settings
-from bot.staff_accounts import StaffAccounts
+from bot.domain.gemeente_recognition import served_gemeenten
+from bot.ops.analytics.store import AnalyticsStore
+from bot.ops.intake.mailer import mailer_from_settings
+from bot.ops.intake.outbox import run_outbox_worker
+from bot.ops.intake.store import IntakeStore
+from bot.ops.retention import SCHEDULE_INTERVAL_S, run_retention_schedule
+from bot.ops.settings import Settings, load_settings
+from bot.ops.staff_accounts import StaffAccounts
 from bot.webapp import chat_proxy, health, staff_format, staff_pages, staff_test_page
 from bot.webapp.intake_api import create_intake_blueprint
 from bot.webapp.security import install_security
@@ -154,11 +154,11 @@ def main() -> None:
     project_logger = logging.getLogger("bot")
     project_logger.addHandler(handler)
     project_logger.setLevel(logging.INFO)
-    from bot.logging_privacy import install as mask_personal_data_in_logs
+    from bot.ops.logging_privacy import install as mask_personal_data_in_logs
 
     settings = load_settings()
     if not settings.staff_token:
         logger.warning("OCO_STAFF_TOKEN is not set: staff pages and the intake API refuse everyone")
     app = create_app(settings)
-    mask_personal_data_in_logs()  # after Sanic set up its loggers (bot/logging_privacy.py)
+    mask_personal_data_in_logs()  # after Sanic set up its loggers (bot/ops/logging_privacy.py)
     app.run(host=settings.web_host, port=settings.web_port, access_log=False, motd=False)

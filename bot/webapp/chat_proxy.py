@@ -2,7 +2,7 @@
 
 The proxy validates the input, adds ``metadata.channel = "web"`` and a validated
 ``metadata.gemeente``, and returns Rasa's JSON list unchanged. It proves itself to Rasa
-with OCO_PROXY_SECRET (bot/channels/proxy_auth.py): only then does Rasa file the message
+with OCO_PROXY_SECRET (bot/ops/gate/proxy_auth.py): only then does Rasa file the message
 under the web channel (conversation ``web:<sender>``), so the widget can never continue
 a REST or WhatsApp conversation, and nothing the browser sends sets ``channel`` or
 ``staff_test``.
@@ -11,7 +11,7 @@ Limits: messages per client address (OCO_RATE_LIMIT_ADDRESS; X-Forwarded-For onl
 OCO_TRUSTED_PROXIES) and per conversation (OCO_RATE_LIMIT), answered with 429 and a
 Dutch text. When Rasa cannot be reached the resident still gets a Dutch answer with a
 way forward, never a 5xx; a crisis message then (and over a limit) gets the crisis
-numbers first (bot/channels/safety_net.py). Message text and sender ids are never logged.
+numbers first (bot/ops/gate/safety_net.py). Message text and sender ids are never logged.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ from sanic import Blueprint, Request
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse, empty, json
 
-from bot.channels.client_address import client_address
-from bot.channels.proxy_auth import PROXY_SECRET_HEADER
-from bot.channels.rate_limits import address_limiter
-from bot.channels.safety_net import crisis_texts
-from bot.channels.sender_ids import valid_web_sender
-from bot.channels.text_clean import clean_message, is_encodable
-from bot.limits import RateLimiter, rate_limiter_from_settings
-from bot.settings import load_settings
-from bot.slugs import clean_slug
-from bot.vocabulary import WEB
+from bot.domain.slugs import clean_slug
+from bot.domain.vocabulary import WEB
+from bot.ops.gate.client_address import client_address
+from bot.ops.gate.limits import RateLimiter, rate_limiter_from_settings
+from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
+from bot.ops.gate.rate_limits import address_limiter
+from bot.ops.gate.safety_net import crisis_texts
+from bot.ops.gate.sender_ids import valid_web_sender
+from bot.ops.gate.text_clean import clean_message, is_encodable
+from bot.ops.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class RasaUnavailable(Exception):
 
 
 def max_message_length() -> int:
-    """OCO_MAX_MESSAGE_LENGTH (characters, default 2000), read through bot.settings."""
+    """OCO_MAX_MESSAGE_LENGTH (characters, default 2000), read through bot.ops.settings."""
     return load_settings().max_message_length
 
 

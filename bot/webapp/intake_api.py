@@ -18,12 +18,12 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import retention
-from bot.intake.access_log import DELETED, LISTED, READ, STATUS_CHANGED, AccessEvent
-from bot.intake.references import is_reference
-from bot.intake.store import IntakeStore
-from bot.slugs import clean_slug
-from bot.vocabulary import IN_BEHANDELING, INTAKE_STATUSES
+from bot.domain.slugs import clean_slug
+from bot.domain.vocabulary import IN_BEHANDELING, INTAKE_STATUSES
+from bot.ops import retention
+from bot.ops.intake.access_log import DELETED, LISTED, READ, STATUS_CHANGED, AccessEvent
+from bot.ops.intake.references import is_reference
+from bot.ops.intake.store import IntakeStore
 from bot.webapp.staff_auth import DATABASE_DOWN_TEXT, call_store, staff_json, staff_of
 from bot.webapp.staff_texts import staff_text
 

@@ -18,7 +18,7 @@ import aiohttp
 RASA_TIMEOUT_SECONDS = 18.0  # below the widget's own 20 s timeout
 TRACKER_TIMEOUT_SECONDS = 10.0
 # Header with OCO_PROXY_SECRET: Rasa's REST channel then trusts `metadata.channel` and
-# `metadata.staff_test` from the web app (bot/channels/proxy_auth.py).
+# `metadata.staff_test` from the web app (bot/ops/gate/proxy_auth.py).
 PROXY_SECRET_HEADER = "X-OCO-Proxy-Secret"  # noqa: S105 - a header name
 
 

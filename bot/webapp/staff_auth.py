@@ -5,7 +5,7 @@ Staff prove themselves in one of two ways:
 - `Authorization: Bearer <token>` (JSON API, scripts): OCO_STAFF_TOKEN for the
   administrator, or the token of a staff account (`oco staff add`) for one municipality.
 - The session cookie of a browser login (`/staff/login`): a random session id whose
-  hash is stored server-side (bot/staff_accounts.py), so logout really ends it.
+  hash is stored server-side (bot/ops/staff_accounts.py), so logout really ends it.
 
 Every check reads the settings from `request.app.ctx.settings` and the accounts from
 `request.app.ctx.staff_accounts`; nothing here reads the environment. Refusals use one
@@ -29,7 +29,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, html, json, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.staff_accounts import ADMINISTRATOR, StaffAccounts, StaffMember
+from bot.ops.staff_accounts import ADMINISTRATOR, StaffAccounts, StaffMember
 from bot.webapp.security import is_https
 from bot.webapp.staff_texts import staff_text
 

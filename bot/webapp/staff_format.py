@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.gemeente_recognition import gemeente_naam
-from bot.intake.models import OUTBOX_STATUSES
-from bot.life_domains import life_domain_label
-from bot.vocabulary import CONTACT_PREFERENCES, WIJKTEAM_CONTACT, status_label
+from bot.domain.gemeente_recognition import gemeente_naam
+from bot.domain.life_domains import life_domain_label
+from bot.domain.vocabulary import CONTACT_PREFERENCES, WIJKTEAM_CONTACT, status_label
+from bot.ops.intake.models import OUTBOX_STATUSES
 from bot.webapp.staff_texts import staff_labels, staff_text, staff_texts
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")

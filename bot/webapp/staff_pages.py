@@ -22,13 +22,13 @@ from urllib.parse import quote
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, redirect
 
-from bot.channels.client_address import client_address
-from bot.intake.access_log import READ, STATUS_CHANGED, AccessEvent
-from bot.intake.references import is_reference
-from bot.slugs import clean_slug
-from bot.staff_accounts import StaffMember
-from bot.text import OR, join_dutch
-from bot.vocabulary import INTAKE_STATUSES, status_label
+from bot.domain.slugs import clean_slug
+from bot.domain.text import OR, join_dutch
+from bot.domain.vocabulary import INTAKE_STATUSES, status_label
+from bot.ops.gate.client_address import client_address
+from bot.ops.intake.access_log import READ, STATUS_CHANGED, AccessEvent
+from bot.ops.intake.references import is_reference
+from bot.ops.staff_accounts import StaffMember
 from bot.webapp.login_throttle import LoginThrottle
 from bot.webapp.staff_auth import (
     BAD_FORM_TEXT,

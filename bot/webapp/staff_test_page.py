@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, json, redirect
 
-from bot.channels.sender_ids import is_staff_test_sender
-from bot.slugs import clean_slug
-from bot.vocabulary import STAFF_TEST_SENDER_PREFIX, WEB
+from bot.domain.slugs import clean_slug
+from bot.domain.vocabulary import STAFF_TEST_SENDER_PREFIX, WEB
+from bot.ops.gate.sender_ids import is_staff_test_sender
 from bot.webapp.rasa_client import RasaUnavailable, fetch_tracker, send_to_rasa
 from bot.webapp.staff_auth import BAD_FORM_TEXT, csrf_valid, render, staff_json, staff_page
 from bot.webapp.staff_texts import staff_text
@@ -34,7 +34,7 @@ bp = Blueprint("staff_test", url_prefix="/staff")
 def is_staff_test_conversation(value: Any) -> bool:
     """True only for an id the test page makes: the staff test prefix + 1-54 safe chars.
 
-    The same rule the REST channel applies (bot/channels/sender_ids.py).
+    The same rule the REST channel applies (bot/ops/gate/sender_ids.py).
     """
     return is_staff_test_sender(value)
 

@@ -1,6 +1,6 @@
 """Usage statistics for staff: /staff/dashboard, /staff/dashboard.csv and GET /api/stats.
 
-All three show the anonymous counters of bot/analytics for a period (from/to, inclusive,
+All three show the anonymous counters of bot/ops/analytics for a period (from/to, inclusive,
 Dutch calendar days) and optionally one municipality. Pages need a staff session (like
 the other staff pages); the JSON API needs `Authorization: Bearer <token>` (the
 administrator's OCO_STAFF_TOKEN or a staff account's token: the counts are anonymous).
@@ -20,13 +20,13 @@ from urllib.parse import urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from bot.analytics import vocabulary as v
-from bot.analytics.charts import Chart, day_columns, horizontal_bars
-from bot.analytics.reducer import LOCAL_TZ
-from bot.analytics.store import AnalyticsStore, StatsSummary
-from bot.catalogue import SLUG_PATTERN, UNKNOWN
-from bot.gemeente_recognition import gemeente_naam
-from bot.life_domains import life_domain_label
+from bot.domain.catalogue import SLUG_PATTERN, UNKNOWN
+from bot.domain.gemeente_recognition import gemeente_naam
+from bot.domain.life_domains import life_domain_label
+from bot.ops.analytics import vocabulary as v
+from bot.ops.analytics.charts import Chart, day_columns, horizontal_bars
+from bot.ops.analytics.reducer import LOCAL_TZ
+from bot.ops.analytics.store import AnalyticsStore, StatsSummary
 from bot.webapp.staff_auth import call_store, render, staff_json, staff_page
 from bot.webapp.staff_texts import staff_labels, staff_text
 

@@ -1,7 +1,7 @@
 """End to end: conversations through Rasa's REST channel reach the anonymous counters.
 
 Needs the trained model and `event_broker` in endpoints.yml (type
-bot.analytics.broker.AnalyticsEventBroker, url ${OCO_DATABASE_URL}); the `assistant`
+bot.rasa_plugins.analytics_broker.AnalyticsEventBroker, url ${OCO_DATABASE_URL}); the `assistant`
 fixture gives Rasa its own OCO_DATABASE_URL, which is where the counters go.
 """
 
@@ -13,17 +13,17 @@ from datetime import datetime
 import pytest
 import yaml
 
-from bot.analytics import vocabulary as v
-from bot.analytics.broker import FLUSH_DELAY_SECONDS
-from bot.analytics.reducer import LOCAL_TZ
-from bot.analytics.store import AnalyticsStore
+from bot.ops.analytics import vocabulary as v
+from bot.ops.analytics.reducer import LOCAL_TZ
+from bot.ops.analytics.store import AnalyticsStore
 from bot.paths import PROJECT_ROOT
+from bot.rasa_plugins.analytics_broker import FLUSH_DELAY_SECONDS
 from tests.support.analytics import dump_analytics_tables
 from tests.support.ci import skip_or_fail
 
 pytestmark = pytest.mark.stack
 
-BROKER = "bot.analytics.broker.AnalyticsEventBroker"
+BROKER = "bot.rasa_plugins.analytics_broker.AnalyticsEventBroker"
 NAME = "Anneke Vlietstra"
 PHONE = "0687654321"
 

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from bot.intake.store import IntakeStore
-from bot.life_domains import life_domain_values
+from bot.domain.life_domains import life_domain_values
+from bot.ops.intake.store import IntakeStore
 
 pytestmark = pytest.mark.stack
 

@@ -1,7 +1,7 @@
 """Whole handovers through the REST channel, typed the way residents answer (issues 10, 11, 12).
 
 Each answer kind is covered by a few conversations here (all 40+ variants per kind are in the
-plain unit tests of bot/dialogue). What these prove: the running stack reads an answer in the
+plain unit tests of bot/domain/dialogue). What these prove: the running stack reads an answer in the
 context of the question (a name is a name, "maandag" is a time, "bellen" is a preference), an
 interruption is answered and the pending question is asked again, nothing loops, and the intake
 carries the resident's story in their own words with the fields agreeing.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.intake.store import IntakeStore
+from bot.ops.intake.store import IntakeStore
 
 pytestmark = pytest.mark.stack
 

@@ -17,9 +17,9 @@ import requests
 import sqlalchemy as sa
 
 from bench.stack import Stack, create_database, drop_database, postgres_available, postgres_url, set_connections_allowed
-from bot.intake.models import intakes
-from bot.limits import limit_texts
-from bot.services import MODEL_PATH
+from bot.ops.gate.limits import limit_texts
+from bot.ops.intake.models import intakes
+from bot.ops.processes import MODEL_PATH
 from tests.conftest import skip_or_fail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.stack]

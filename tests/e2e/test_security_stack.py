@@ -26,10 +26,10 @@ import requests
 import sqlalchemy as sa
 
 from bench.stack import Stack, create_database, drop_database, postgres_available, postgres_url, set_connections_allowed
-from bot.action_server import SECRET_HEADER
-from bot.intake.models import intakes
-from bot.safety import crisis_reply_texts, detect_crisis
-from bot.services import MODEL_PATH
+from bot.domain.safety import crisis_reply_texts, detect_crisis
+from bot.ops.intake.models import intakes
+from bot.ops.processes import MODEL_PATH
+from bot.rasa_plugins.action_server import SECRET_HEADER
 from tests.conftest import skip_or_fail
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]

@@ -1,5 +1,5 @@
 """Several Rasa instances, one conversation: two Rasa servers, one action server, a shared
-PostgreSQL tracker store and intake database, and the Redis lock store (bot.stores).
+PostgreSQL tracker store and intake database, and the Redis lock store (bot.rasa_plugins.stores).
 
 The processes start once for the module (each Rasa needs ~1 GB and half a minute).
 """
@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from bench.stack import Stack, create_database, drop_database, postgres_available, postgres_url
-from bot.intake.store import IntakeStore
-from bot.services import MODEL_PATH
+from bot.ops.intake.store import IntakeStore
+from bot.ops.processes import MODEL_PATH
 from tests.conftest import skip_or_fail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.stack, pytest.mark.multi]

@@ -17,7 +17,7 @@ import pytest
 from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.stores import LockStoreFromUrl, RedisQueueLockStore, StoreUnavailable
+from bot.rasa_plugins.stores import LockStoreFromUrl, RedisQueueLockStore, StoreUnavailable
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.redis
@@ -92,7 +92,7 @@ def test_queue_lock_store_never_lets_two_instances_in_at_once() -> None:
 
 
 def test_rasa_redis_lock_store_is_unsafe_across_instances() -> None:
-    """Why bot.stores has its own lock store: Rasa's loses updates under the same load."""
+    """Why bot.rasa_plugins.stores has its own lock store: Rasa's loses updates under the same load."""
     lost = 0
     for _ in range(3):
         final, expected, _ = run_instances(

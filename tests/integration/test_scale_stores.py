@@ -18,10 +18,10 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bench.stack import create_database, drop_database, postgres_available, postgres_url
+from bot.ops.processes import MODEL_PATH, service_environment
+from bot.ops.settings import load_settings
 from bot.paths import PROJECT_ROOT
-from bot.services import MODEL_PATH, service_environment
-from bot.settings import load_settings
-from bot.stores import StoreUnavailable, StrictSQLTrackerStore
+from bot.rasa_plugins.stores import StoreUnavailable, StrictSQLTrackerStore
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.postgres

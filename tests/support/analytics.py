@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData, select
 
-from bot.analytics.store import AnalyticsStore
+from bot.ops.analytics.store import AnalyticsStore
 
 
 def dump_analytics_tables(store: AnalyticsStore) -> str:

@@ -20,7 +20,7 @@ import aiohttp
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from bot.channels.whatsapp import WhatsAppInput
+from bot.rasa_plugins.channels.whatsapp import WhatsAppInput
 from tests.support.fake_graph_api import FakeGraphApi
 
 VERIFY_TOKEN = "verify-me"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
 
-from bot.intake.store import IntakeDraft, IntakeStore
+from bot.ops.intake.store import IntakeDraft, IntakeStore
 
 PG_SERVER_URL = os.environ.get("OCO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

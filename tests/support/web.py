@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from sanic import Sanic
 
-from bot.settings import Settings, load_settings
+from bot.ops.settings import Settings, load_settings
 from bot.webapp.app import create_app
 
 STAFF_TOKEN = "test-staff-token-0123456789"

@@ -15,9 +15,9 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from bot import vocabulary
-from bot.dialogue.questions import questions_of
-from bot.dialogue.turn import QUESTION_INTENTS
+from bot.domain import vocabulary
+from bot.domain.dialogue.questions import questions_of
+from bot.domain.dialogue.turn import QUESTION_INTENTS
 from bot.paths import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -28,10 +28,11 @@ RESIDENT_TEXT_FILES = [
     PROJECT_ROOT / "data" / "summary.yml",
     PROJECT_ROOT / "data" / "questions.yml",
     PROJECT_ROOT / "data" / "gemeenten" / "_teksten.yml",
-    *sorted((PROJECT_ROOT / "bot" / "channels").glob("*.yml")),
+    *sorted((PROJECT_ROOT / "bot" / "rasa_plugins" / "channels").glob("*.yml")),
+    *sorted((PROJECT_ROOT / "bot" / "ops" / "gate").glob("*.yml")),
     PROJECT_ROOT / "bot" / "webapp" / "texts.yml",
     PROJECT_ROOT / "bot" / "webapp" / "staff_texts.yml",
-    PROJECT_ROOT / "bot" / "intake" / "templates" / "intake_notification.yml",
+    PROJECT_ROOT / "bot" / "ops" / "intake" / "templates" / "intake_notification.yml",
 ]
 
 
@@ -104,7 +105,7 @@ def test_every_slot_the_forms_ask_is_a_form_slot() -> None:
             assert question.slot in spec["required_slots"], f"{form}.{question.slot}"
 
 
-# The closed vocabularies of bot/vocabulary.py, by name. Product code (bot/, actions/) may
+# The closed vocabularies of bot/domain/vocabulary.py, by name. Product code (bot/, actions/) may
 # compare against one value, but never writes a list, tuple, set or dict that holds all the
 # values of one of these again: it imports the list. Tests may spell values out as data.
 CLOSED_VOCABULARIES = {
@@ -117,7 +118,7 @@ CLOSED_VOCABULARIES = {
 }
 PRODUCT_CODE = sorted(
     path for folder in ("bot", "actions") for path in (PROJECT_ROOT / folder).rglob("*.py")
-    if path != PROJECT_ROOT / "bot" / "vocabulary.py"
+    if path != PROJECT_ROOT / "bot" / "domain" / "vocabulary.py"
 )
 
 
@@ -159,7 +160,8 @@ def _copies_of(values: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize("name", list(CLOSED_VOCABULARIES))
 def test_no_copy_of_a_closed_vocabulary_in_code(name: str) -> None:
-    assert _copies_of(CLOSED_VOCABULARIES[name]) == [], f"{name} written out again; import it from bot/vocabulary.py"
+    assert _copies_of(CLOSED_VOCABULARIES[name]) == [], \
+        f"{name} written out again; import it from bot/domain/vocabulary.py"
 
 
 @pytest.mark.parametrize("copy", [
@@ -201,19 +203,19 @@ def test_no_copy_of_the_staff_test_prefix_in_code() -> None:
         for node in _string_constants(_tree(path))
         if node.value.lower().startswith(prefix.rstrip("-"))
     ]
-    assert copies == [], "the staff test prefix written out again; use bot.vocabulary.STAFF_TEST_SENDER_PREFIX"
+    assert copies == [], "the staff test prefix written out again; use bot.domain.vocabulary.STAFF_TEST_SENDER_PREFIX"
 
 
 # --- no Dutch text for residents or staff in Python ----------------------------------------
-# Texts live in domain.yml, data/*.yml, bot/channels/*.yml, bot/webapp/texts.yml and
-# bot/webapp/staff_texts.yml. Modules that only talk to an operator or developer on a console
+# Texts live in domain.yml, data/*.yml, bot/rasa_plugins/channels/*.yml, bot/ops/gate/*.yml,
+# bot/webapp/texts.yml and bot/webapp/staff_texts.yml. Modules that only talk to an operator or developer on a console
 # (command line, start-up errors, evaluation and report tools) may write Dutch.
 OPERATOR_MODULES = {
-    "bot/cli.py", "bot/admin_commands.py", "bot/action_server.py", "bot/start.py", "bot/services.py",
-    "bot/stores.py", "bot/staff_accounts.py", "bot/intake/mailer.py", "bot/nlu/quality_gate.py",
-    "bot/nlu/spacy_model.py", "bot/life_domains_eval.py", "bot/safety_eval.py", "bot/dialogue/first_try.py",
+    "bot/ops/cli.py", "bot/ops/admin_commands.py", "bot/ops/start.py", "bot/ops/processes.py",
+    "bot/ops/staff_accounts.py", "bot/ops/intake/mailer.py", "bot/ops/spacy_model.py",
+    "bot/rasa_plugins/action_server.py", "bot/rasa_plugins/stores.py",
 }
-OPERATOR_FOLDERS = ("bot/reports/", "bot/intake/migrations/")
+OPERATOR_FOLDERS = ("bot/ops/reports/", "bot/ops/intake/migrations/", "bot/ops/evaluation/")
 # Words a message to a resident or staff member nearly always has, and Dutch function words.
 _RESIDENT_WORDS = re.compile(
     r"\b(u|uw|niet|kunt|bent|heeft|wilt|graag|sorry|helaas|probeer|opnieuw|geen|deze|kies|bel|gebruik|"
@@ -259,7 +261,7 @@ def _reader_facing_code() -> list[Path]:
     def relative(path: Path) -> str:
         return path.relative_to(PROJECT_ROOT).as_posix()
 
-    return [p for p in sorted([*PRODUCT_CODE, PROJECT_ROOT / "bot" / "vocabulary.py"])
+    return [p for p in sorted([*PRODUCT_CODE, PROJECT_ROOT / "bot" / "domain" / "vocabulary.py"])
             if relative(p) not in OPERATOR_MODULES and not relative(p).startswith(OPERATOR_FOLDERS)]
 
 

@@ -5,17 +5,21 @@ sees imports inside functions. Imports under ``if TYPE_CHECKING:`` are left out:
 run. A package's ``__init__`` importing its own submodules is the ordinary pattern and no
 circle; a submodule importing its package back is one.
 
-The four layers of bot/ (README, "Hoe het werkt"):
+bot/ has four folders, one per layer (README, "Hoe het werkt"), and ``bot/paths.py``:
 
-- domain rules: plain Python, importable without Rasa, Sanic, the actions or the web app;
-- Rasa plugins: modules loaded into the Rasa server (everything in bot/nlu/ and bot/channels/,
-  the stores, the speed-ups, the analytics broker); the only modules besides the entry points
-  that may import Rasa. A new channel or NLU component needs no edit here;
-- the web app: bot/webapp/, a Sanic app that talks to Rasa over HTTP only;
-- operations: entry points that start processes (``bot.start``, ``bot.action_server``,
-  ``bot.cli``) and may import anything.
+- ``bot/domain/``: the domain rules, plain Python; imports only itself and ``bot.paths``,
+  never Rasa, rasa_sdk, Sanic, SQLAlchemy or Alembic;
+- ``bot/ops/``: settings, persistence, limits, start-up, the command line, evaluations;
+  imports the domain, never the Rasa plugins or the web app; Rasa only in the launcher
+  ``bot.ops.start``;
+- ``bot/rasa_plugins/``: what Rasa's processes load by name (NLU components, channels, stores,
+  the broker, the action server's host): the only layer that imports Rasa;
+- ``bot/webapp/``: the Sanic web app; talks to Rasa over HTTP only.
 
-actions/ (the Rasa action server) sits above the domain rules; bot/ never imports it.
+The arrows between the layers: ops -> domain; rasa_plugins and webapp -> ops, domain; the
+web app and the Rasa plugins never import each other. actions/ (the Rasa action server) sits
+above the domain rules and ops; bot/ never imports it. A new module in a layer's folder needs
+no edit here; a new top-level module or folder of bot/ fails until it is placed in a layer.
 """
 
 from __future__ import annotations
@@ -28,11 +32,22 @@ import pytest
 
 from bot.paths import PROJECT_ROOT
 
-RASA_PLUGIN_PACKAGES = ("bot.nlu", "bot.channels")
-RASA_PLUGIN_MODULES = frozenset({"bot.stores", "bot.rasa_speedups", "bot.analytics.broker"})
-ENTRY_POINTS = frozenset({"bot.start", "bot.action_server", "bot.cli"})
+DOMAIN_LAYER, OPS_LAYER, RASA_LAYER, WEB_LAYER = "bot.domain", "bot.ops", "bot.rasa_plugins", "bot.webapp"
+LAYERS = (DOMAIN_LAYER, OPS_LAYER, RASA_LAYER, WEB_LAYER)
+SHARED = frozenset({"bot", "bot.paths"})  # the package itself and the project's locations
+# Which layer may import which (besides itself and SHARED); actions/ is the action server.
+ALLOWED = {
+    DOMAIN_LAYER: frozenset(),
+    OPS_LAYER: frozenset({DOMAIN_LAYER}),
+    RASA_LAYER: frozenset({DOMAIN_LAYER, OPS_LAYER}),
+    WEB_LAYER: frozenset({DOMAIN_LAYER, OPS_LAYER}),
+    "actions": frozenset({DOMAIN_LAYER, OPS_LAYER}),
+}
+# Outside bot.rasa_plugins only the launcher imports Rasa (to keep its warning filters).
+RASA_OUTSIDE_PLUGINS = frozenset({"bot.ops.start"})
 RASA_PACKAGES = frozenset({"rasa", "rasa_sdk"})
 WEB_PACKAGES = frozenset({"sanic"})
+DB_PACKAGES = frozenset({"sqlalchemy", "alembic"})
 
 
 @dataclass
@@ -151,34 +166,78 @@ def _project_sources() -> dict[str, tuple[str, bool]]:
 
 GRAPH = build_graph(_project_sources())
 BOT = sorted(m for m in GRAPH.inside if m == "bot" or m.startswith("bot."))
-RASA_PLUGINS = frozenset(m for m in BOT if m in RASA_PLUGIN_MODULES or m.startswith(RASA_PLUGIN_PACKAGES))
-WEB_APP = frozenset(m for m in BOT if m.startswith("bot.webapp"))
-DOMAIN = [m for m in BOT if m not in RASA_PLUGINS | ENTRY_POINTS | WEB_APP]
+
+
+def layer_of(module: str) -> str | None:
+    """The layer (package name) of a project module; None for SHARED and anything unplaced."""
+    for layer in (*LAYERS, "actions"):
+        if module == layer or module.startswith(layer + "."):
+            return layer
+    return None
+
+
+def members(layer: str) -> list[str]:
+    return [m for m in sorted(GRAPH.inside) if layer_of(m) == layer]
+
+
+DOMAIN = members(DOMAIN_LAYER)
+RASA_PLUGINS = frozenset(members(RASA_LAYER))
+WEB_APP = frozenset(members(WEB_LAYER))
 
 
 def test_the_graph_holds_the_project() -> None:
-    assert {"bot.vocabulary", "bot.intake.store", "actions.common", "bot.webapp.app"} <= set(GRAPH.inside)
-    assert "bot.life_domains" in GRAPH.inside["bot.intake.draft"]
-    assert "bot.life_domains" in GRAPH.reachable("bot.intake.store")
+    assert {"bot.domain.vocabulary", "bot.ops.intake.store", "actions.common", "bot.webapp.app",
+            "bot.rasa_plugins.stores"} <= set(GRAPH.inside)
+    assert "bot.domain.life_domains" in GRAPH.inside["bot.domain.intake_draft"]
+    assert "bot.domain.life_domains" in GRAPH.reachable("bot.ops.intake.store")
+    assert all(members(layer) for layer in LAYERS)
+
+
+def test_bot_holds_the_four_layer_folders_and_nothing_else() -> None:
+    top = sorted(p.name for p in (PROJECT_ROOT / "bot").iterdir() if p.name != "__pycache__")
+    assert top == ["__init__.py", "domain", "ops", "paths.py", "rasa_plugins", "webapp"]
+    assert [m for m in BOT if m not in SHARED and layer_of(m) is None] == []
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_says_what_it_is_and_what_it_may_import(layer: str) -> None:
+    init = PROJECT_ROOT / Path(*layer.split(".")) / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    assert "may import" in docstring.lower(), f"{init}: say what the layer may import"
 
 
 def test_no_module_imports_another_that_imports_it_back() -> None:
     assert GRAPH.circles() == []
 
 
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    upward = sorted(
+        f"{module} -> {dep}"
+        for module in GRAPH.inside
+        if (layer := layer_of(module)) is not None
+        for dep in GRAPH.inside[module]
+        if dep not in SHARED and layer_of(dep) not in ALLOWED[layer] | {layer}
+    )
+    assert upward == []
+
+
 def test_bot_never_imports_the_actions() -> None:
     assert [m for m in BOT if any(dep.startswith("actions") for dep in GRAPH.inside[m])] == []
 
 
-def test_only_the_web_app_and_entry_points_import_the_web_app() -> None:
-    importers = [m for m in GRAPH.inside if m not in WEB_APP | ENTRY_POINTS
-                 and any(dep in WEB_APP for dep in GRAPH.inside[m])]
-    assert importers == []
+def test_the_web_app_and_the_rasa_plugins_never_import_each_other() -> None:
+    crossing = sorted(
+        f"{module} -> {dep}"
+        for module in WEB_APP | RASA_PLUGINS
+        for dep in GRAPH.inside[module]
+        if (module in WEB_APP and dep in RASA_PLUGINS) or (module in RASA_PLUGINS and dep in WEB_APP)
+    )
+    assert crossing == []
 
 
-def test_only_rasa_plugins_and_entry_points_import_rasa() -> None:
-    importers = [m for m in BOT if m not in RASA_PLUGINS | ENTRY_POINTS and GRAPH.outside[m] & RASA_PACKAGES]
-    assert importers == [], "a new Rasa plugin? add it to RASA_PLUGIN_MODULES and to the README's layer list"
+def test_only_the_rasa_plugins_import_rasa() -> None:
+    importers = [m for m in BOT if m not in RASA_PLUGINS | RASA_OUTSIDE_PLUGINS and GRAPH.outside[m] & RASA_PACKAGES]
+    assert importers == [], "Rasa code belongs in bot/rasa_plugins/ (and in the README's layer list)"
 
 
 def test_the_web_app_reaches_rasa_over_http_only() -> None:
@@ -188,11 +247,11 @@ def test_the_web_app_reaches_rasa_over_http_only() -> None:
 
 
 @pytest.mark.parametrize("module", DOMAIN)
-def test_a_domain_module_imports_no_rasa_no_web_no_actions(module: str) -> None:
+def test_a_domain_module_imports_only_the_domain_and_no_rasa_web_or_database(module: str) -> None:
     reached = GRAPH.reachable(module) | {module}
-    upward = sorted(m for m in reached if m in RASA_PLUGINS | ENTRY_POINTS | WEB_APP or m.startswith("actions"))
-    heavy = sorted(p for m in reached for p in GRAPH.outside[m] & (RASA_PACKAGES | WEB_PACKAGES))
-    assert (upward, heavy) == ([], [])
+    outside_the_domain = sorted(m for m in reached if m not in SHARED and layer_of(m) != DOMAIN_LAYER)
+    heavy = sorted(p for m in reached for p in GRAPH.outside[m] & (RASA_PACKAGES | WEB_PACKAGES | DB_PACKAGES))
+    assert (outside_the_domain, heavy) == ([], [])
 
 
 # --- the graph builder itself, on small made-up packages ------------------------------------

@@ -21,7 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 from test_real_app import WCAG_TAGS, free_port, wait_until_up
 
-from bot.intake.store import IntakeDraft, IntakeStore
+from bot.ops.intake.store import IntakeDraft, IntakeStore
 from bot.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

@@ -24,10 +24,10 @@ from rasa.shared.core.events import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.analytics import vocabulary as v
-from bot.analytics.broker import AnalyticsEventBroker
-from bot.analytics.reducer import EventReducer, Increment, event_day
-from bot.analytics.store import AnalyticsStore
+from bot.ops.analytics import vocabulary as v
+from bot.ops.analytics.reducer import EventReducer, Increment, event_day
+from bot.ops.analytics.store import AnalyticsStore
+from bot.rasa_plugins.analytics_broker import AnalyticsEventBroker
 from tests.support.analytics import dump_analytics_tables
 
 pytest_plugins = ["tests.support.db"]
@@ -195,7 +195,7 @@ async def test_full_conversations_leave_no_personal_data(
     db_url: str, store: AnalyticsStore
 ) -> None:
     broker = await AnalyticsEventBroker.from_endpoint_config(
-        EndpointConfig(url=db_url, type="bot.analytics.broker.AnalyticsEventBroker")
+        EndpointConfig(url=db_url, type="bot.rasa_plugins.analytics_broker.AnalyticsEventBroker")
     )
     for event in all_events():
         broker.publish(event)
@@ -260,7 +260,7 @@ async def test_publish_never_raises_and_logs_only_the_error_class(
             raise RuntimeError(f"INSERT failed for {NAME} {PHONE_E164}")
 
     broker = AnalyticsEventBroker(BrokenStore(sqlite_url), flush_delay=0.01)
-    caplog.set_level(logging.WARNING, logger="bot.analytics")
+    caplog.set_level(logging.WARNING, logger="bot.ops.analytics")
     broker.publish({"sender_id": WEB_SENDER, "event": "user", "parse_data": "not a dict",
                     "text": NAME})
     broker.publish({"sender_id": None, "event": None})

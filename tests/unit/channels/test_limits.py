@@ -18,8 +18,7 @@ import pytest
 from aiohttp import web
 from sanic import Sanic
 
-from bot.channels.rest import SafeRestInput
-from bot.limits import (
+from bot.ops.gate.limits import (
     MemoryRateLimiter,
     Rate,
     RedisRateLimiter,
@@ -27,7 +26,8 @@ from bot.limits import (
     parse_rate,
     rate_limiter_from_settings,
 )
-from bot.settings import load_settings
+from bot.ops.settings import load_settings
+from bot.rasa_plugins.channels.rest import SafeRestInput
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
 from tests.support.channels import (

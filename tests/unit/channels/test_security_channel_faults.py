@@ -21,10 +21,10 @@ import pytest
 import sqlalchemy as sa
 from sanic import Sanic
 
-from bot.channels.rest import ActionServerProbe, SafeRestInput
-from bot.limits import limit_texts
-from bot.safety import crisis_reply_texts, detect_crisis
-from bot.settings import load_settings
+from bot.domain.safety import crisis_reply_texts, detect_crisis
+from bot.ops.gate.limits import limit_texts
+from bot.ops.settings import load_settings
+from bot.rasa_plugins.channels.rest import ActionServerProbe, SafeRestInput
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
 from tests.support.channels import (
@@ -79,7 +79,7 @@ class MiniAgent:
 
 
 def redis_down() -> Any:
-    from bot.stores import RedisQueueLockStore
+    from bot.rasa_plugins.stores import RedisQueueLockStore
 
     return RedisQueueLockStore(f"redis://127.0.0.1:{closed_port()}/0")
 
@@ -93,7 +93,7 @@ def memory_locks() -> Any:
 def tracker_store(url: str, broken: bool) -> Any:
     from rasa.core.tracker_store import FailSafeTrackerStore
 
-    from bot.stores import StrictSQLTrackerStore
+    from bot.rasa_plugins.stores import StrictSQLTrackerStore
 
     store = FailSafeTrackerStore(StrictSQLTrackerStore(host=url))
     if broken:

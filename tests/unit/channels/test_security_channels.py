@@ -16,13 +16,13 @@ import aiohttp
 import pytest
 from sanic import Sanic
 
-from bot.channels import sender_ids
-from bot.channels.client_address import client_address
-from bot.channels.proxy_auth import PROXY_SECRET_HEADER
-from bot.channels.rest import SafeRestInput, parse_rest_payload
-from bot.channels.text_clean import clean_message
-from bot.limits import limit_texts
-from bot.settings import load_settings
+from bot.ops.gate import sender_ids
+from bot.ops.gate.client_address import client_address
+from bot.ops.gate.limits import limit_texts
+from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
+from bot.ops.gate.text_clean import clean_message
+from bot.ops.settings import load_settings
+from bot.rasa_plugins.channels.rest import SafeRestInput, parse_rest_payload
 from tests.support.channels import BotDouble, FixedProbe, start, stop
 
 _names = itertools.count()

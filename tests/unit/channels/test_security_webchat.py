@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.channels.proxy_auth import PROXY_SECRET_HEADER
-from bot.settings import load_settings
+from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
+from bot.ops.settings import load_settings
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
 from tests.support.channels import start, stop

@@ -13,14 +13,14 @@ from typing import Any, Dict, List
 
 import pytest
 
-from bot.channels.whatsapp import (
+from bot.rasa_plugins.channels.whatsapp import (
     WhatsAppInput,
     WhatsAppOutput,
     parse_phone_number_ids,
     signature_is_valid,
 )
-from bot.channels.whatsapp_dedup import InMemoryMessageIdCache
-from bot.channels.whatsapp_format import (
+from bot.rasa_plugins.channels.whatsapp_dedup import InMemoryMessageIdCache
+from bot.rasa_plugins.channels.whatsapp_format import (
     BUTTON_TITLE_LIMIT,
     INTERACTIVE_BODY_LIMIT,
     MAX_LIST_ROWS,
@@ -31,7 +31,7 @@ from bot.channels.whatsapp_format import (
     split_text,
     text_messages,
 )
-from bot.channels.whatsapp_inbound import parse_webhook
+from bot.rasa_plugins.channels.whatsapp_inbound import parse_webhook
 from tests.support.channels import (
     ACCESS_TOKEN,
     APP_SECRET,
@@ -253,7 +253,7 @@ async def test_unknown_number_gives_no_gemeente(webhook):
 
 async def test_unconfigured_channel_refuses_every_post_and_warns_once(make_webhook, caplog):
     webhook = await make_webhook(app_secret="", access_token="")
-    caplog.set_level(logging.WARNING, logger="bot.channels.whatsapp")
+    caplog.set_level(logging.WARNING, logger="bot.rasa_plugins.channels.whatsapp")
     payload = delivery(text_message("Hallo"))
     for signature in ("auto", None, sign(encode(payload), "")):
         response = await webhook.post(payload, signature=signature)

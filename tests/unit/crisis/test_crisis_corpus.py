@@ -2,16 +2,15 @@
 
 Corpus: tests/crisis/crisis_messages.yml (labelled crisis messages), tests/crisis/
 hard_negatives.yml, and all NLU test and training examples of the project (read at test time,
-see bot/safety_eval.py). The detector runs without a model.
+see bot/ops/evaluation/safety_eval.py). The detector runs without a model.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bot.paths import PROJECT_ROOT
-from bot.safety import crisis_kinds_by_urgency
-from bot.safety_eval import (
+from bot.domain.safety import crisis_kinds_by_urgency
+from bot.ops.evaluation.safety_eval import (
     ANY_KIND,
     MAX_FALSE_ALARM_RATE,
     evaluate,
@@ -19,6 +18,7 @@ from bot.safety_eval import (
     nlu_examples,
     report,
 )
+from bot.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

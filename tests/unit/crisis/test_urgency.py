@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.paths import PROJECT_ROOT
-from bot.urgency import (
+from bot.domain.urgency import (
     URGENCY_KINDS,
     UrgencySignal,
     detect_urgency,
     is_urgent,
     urgent_response_names,
 )
+from bot.paths import PROJECT_ROOT
 
 CASES = yaml.safe_load((PROJECT_ROOT / "tests" / "crisis" / "urgency_messages.yml").read_text(encoding="utf-8"))
 URGENT = [(kind, text) for kind, texts in CASES["urgent"].items() for text in texts]

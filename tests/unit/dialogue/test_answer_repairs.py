@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.answers import is_keyboard_mash, read_answer
+from bot.domain.dialogue.answers import is_keyboard_mash, read_answer
 
 
 @pytest.mark.parametrize(("text", "name"), [

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from bot.dialogue.answers import KINDS, Reading, read_answer
-from bot.dialogue.first_try import TABLES_DIR, Case, check, load_cases
+from bot.domain.dialogue.answers import KINDS, Reading, read_answer
+from bot.ops.evaluation.first_try import TABLES_DIR, Case, check, load_cases
 
 CASES = list(load_cases(TABLES_DIR))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue.answers import read_answer
-from bot.gemeente_recognition import GEMEENTEN_FILE, is_common_word, recognise_gemeente
+from bot.domain.dialogue.answers import read_answer
+from bot.domain.gemeente_recognition import GEMEENTEN_FILE, is_common_word, recognise_gemeente
 
 TABLES = Path(__file__).parent / "tables"
 COMMON = yaml.safe_load((TABLES / "common_words.yml").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue.signals import (
+from bot.domain.dialogue.signals import (
     interrupting_signals,
     is_question,
     priority_order,

@@ -1,4 +1,4 @@
-"""Reading a message in context (bot/dialogue/turn.py): answer attempt or interruption.
+"""Reading a message in context (bot/domain/dialogue/turn.py): answer attempt or interruption.
 
 The classifier's intent is given as the one it actually produced for such messages before
 this reading existed (a one-word answer comes out as affirm, greet or goodbye).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.questions import question_for
-from bot.dialogue.turn import is_restart, read_turn, split_intent
+from bot.domain.dialogue.questions import question_for
+from bot.domain.dialogue.turn import is_restart, read_turn, split_intent
 
 NAME = question_for("intake_form", "contact_name")
 TIME = question_for("intake_form", "preferred_time")

@@ -12,7 +12,7 @@ import phonenumbers
 import pytest
 import yaml
 
-from bot.catalogue import (
+from bot.domain.catalogue import (
     CATALOGUE_DIR,
     CONTACT_FIELDS,
     UNKNOWN,
@@ -22,7 +22,7 @@ from bot.catalogue import (
     main,
     municipality_files,
 )
-from bot.life_domains import LIFE_DOMAINS
+from bot.domain.life_domains import LIFE_DOMAINS
 from bot.paths import DATA_DIR, PROJECT_ROOT
 
 # The municipalities of the project's seeds; a new file in data/gemeenten/ needs no edit here.
@@ -294,7 +294,7 @@ def test_cli_summary_and_exit_codes(tmp_path, capsys):
 
 def test_cli_as_module():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.catalogue"],
+        [sys.executable, "-m", "bot.domain.catalogue"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

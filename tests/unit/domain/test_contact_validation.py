@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.contact_validation import normalise_email, normalise_phone
+from bot.domain.contact_validation import normalise_email, normalise_phone
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionHandleFallback
-from bot.fallback import fallback_buttons, likely_topics, load_fallback_topics
+from bot.domain.fallback import fallback_buttons, likely_topics, load_fallback_topics
 from bot.paths import PROJECT_ROOT
 
 PERSON = {"title": "Ik wil iemand spreken", "payload": "/request_human"}

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.catalogue import load_catalogue
-from bot.gemeente_recognition import (
+from bot.domain.catalogue import load_catalogue
+from bot.domain.gemeente_recognition import (
     GEMEENTEN_FILE,
     all_gemeenten,
     gemeente_naam,

@@ -1,4 +1,4 @@
-"""Language detection (bot/language.py) and the fixed texts for other languages."""
+"""Language detection (bot/domain/language.py) and the fixed texts for other languages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionOtherLanguage, phone_route
-from bot.language import SUPPORTED, detect_language, language_codes_with_texts, language_texts
+from bot.domain.language import SUPPORTED, detect_language, language_codes_with_texts, language_texts
 from bot.paths import PROJECT_ROOT
 
 

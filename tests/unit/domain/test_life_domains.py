@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.life_domains import (
+from bot.domain.life_domains import (
     LIFE_DOMAINS,
     LIFE_DOMAINS_FILE,
     Pattern,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot import life_domains_eval
-from bot.life_domains import (
+from bot.domain.life_domains import (
     detect_life_domains,
     find_life_domain_spans,
     life_domain_values,
     load_lexicon,
 )
+from bot.ops.evaluation import life_domains_eval
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_added_domain_has_a_span_inside_the_text() -> None:
 
 
 def test_exact_only_keywords_never_match_a_typo() -> None:
-    from bot.life_domains import Pattern
+    from bot.domain.life_domains import Pattern
 
     assert Pattern.parse("=zelfstandige").spans(["zelfstandige"])
     assert not Pattern.parse("=zelfstandige").spans(["zelfstandig"])
@@ -129,8 +129,8 @@ def test_gate_fails_below_the_thresholds(tmp_path, capsys: pytest.CaptureFixture
 
 def _detect_by_plain_patterns(text: str) -> list[str]:
     """Reference: the same detection with Pattern.spans (no index), to check the index."""
-    from bot.life_domains import LIFE_DOMAINS
-    from bot.text import tokenise
+    from bot.domain.life_domains import LIFE_DOMAINS
+    from bot.domain.text import tokenise
 
     lexicon = load_lexicon()
     words = list(tokenise(text))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.domain.retrieval import retrieval_response
 from bot.paths import PROJECT_ROOT
-from bot.retrieval import retrieval_response
 
 ROOT = PROJECT_ROOT
 TRAIN_FILE = ROOT / "data" / "nlu" / "procedures.yml"

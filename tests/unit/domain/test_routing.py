@@ -7,9 +7,9 @@ import itertools
 import pytest
 import yaml
 
-from bot.catalogue import load_catalogue
-from bot.life_domains import LIFE_DOMAINS
-from bot.routing import (
+from bot.domain.catalogue import load_catalogue
+from bot.domain.life_domains import LIFE_DOMAINS
+from bot.domain.routing import (
     ROUTING_FILE,
     Clarification,
     RoutingError,
@@ -18,7 +18,7 @@ from bot.routing import (
     parse_rules,
     route,
 )
-from bot.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
+from bot.domain.vocabulary import ROUTING_RULE_KINDS, WIJKTEAM_CONTACT
 
 DOMAIN_SETS = [[], *([d] for d in LIFE_DOMAINS), *map(list, itertools.combinations(LIFE_DOMAINS, 2))]
 COMPLEXITIES = [None, "enkelvoudig", "meervoudig"]

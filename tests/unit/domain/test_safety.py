@@ -1,4 +1,4 @@
-"""Crisis detector (bot/safety.py) and its glue: API, data file, domain texts, classifier guard.
+"""Crisis detector (bot/domain/safety.py) and its glue: API, data file, domain texts, classifier guard.
 
 The big corpus (300+ crisis messages, 1,000+ non-crisis messages) is in tests/crisis/; this
 file checks the contract others rely on, with table-driven cases of each kind of fault.
@@ -13,9 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.nlu.crisis_guard import CLASSIFIER_CRISIS_THRESHOLD, combine
-from bot.paths import PROJECT_ROOT
-from bot.safety import (
+from bot.domain.safety import (
     CRISIS_KINDS,
     UNSPECIFIED,
     CrisisSignal,
@@ -27,6 +25,8 @@ from bot.safety import (
     detect_crisis,
     helpline,
 )
+from bot.paths import PROJECT_ROOT
+from bot.rasa_plugins.nlu.crisis_guard import CLASSIFIER_CRISIS_THRESHOLD, combine
 
 SOURCES = PROJECT_ROOT.parent / "shared" / "sources" / "sociaal-domein-feiten.md"
 
@@ -340,7 +340,7 @@ def _message(text: str, ranking: list[dict]):
 def test_guard_in_the_pipeline(text: str, ranking: list, intent: str, kinds) -> None:
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 
-    from bot.nlu.crisis_guard import CRISIS_KINDS_KEY, CrisisGuard
+    from bot.rasa_plugins.nlu.crisis_guard import CRISIS_KINDS_KEY, CrisisGuard
 
     (processed,) = CrisisGuard().process([_message(text, ranking)])
     assert processed.get(INTENT)["name"] == intent

@@ -1,4 +1,4 @@
-"""bot/text.py: the one normalising of keyword nets, and Dutch lists ("A, B en C")."""
+"""bot/domain/text.py: the one normalising of keyword nets, and Dutch lists ("A, B en C")."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import text as text_module
-from bot.catalogue import is_served, load_catalogue, resolve
+from bot.domain import text as text_module
+from bot.domain.catalogue import is_served, load_catalogue, resolve
+from bot.domain.text import OR, join_dutch, normalise_text, tokenise
 from bot.paths import PROJECT_ROOT
-from bot.text import OR, join_dutch, normalise_text, tokenise
 
 NORMALISED = [
     ("Cliëntondersteuning", "clientondersteuning"),
@@ -36,7 +36,7 @@ def test_normalise_text(text: str, normalised: str) -> None:
 
 
 def test_bot_text_is_the_only_place_that_defines_the_folding() -> None:
-    """Every keyword net folds with bot.text: no module keeps a copy of its own (issue 15)."""
+    """Every keyword net folds with bot.domain.text: no module keeps a copy of its own (issue 15)."""
     defined = sorted(
         f"{path.relative_to(PROJECT_ROOT)}:{node.name}"
         for path in (PROJECT_ROOT / "bot").rglob("*.py")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handover.story import (
+from bot.domain.handover.story import (
     MASK_EMAIL,
     MASK_NUMBER,
     MASK_PHONE,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.handover.story import Utterance
-from bot.handover.summary import ConversationFacts, establish, safety_note, worker_summary
+from bot.domain.handover.story import Utterance
+from bot.domain.handover.summary import ConversationFacts, establish, safety_note, worker_summary
 
 LABEL_ORDER = ["In eigen woorden", "Onderwerpen", "Let op", "Veiligheid", "Wijkteam", "Gesprek of bezwaar",
                "Advies van de wegwijzer"]

@@ -2,7 +2,7 @@
 
 From the schema the code made before migrations existed, with rows in every table, the
 upgrade keeps every row and value; an empty database ends up with exactly the tables
-`bot/intake/models.py` describes; a downgrade and a new upgrade keep the rows too.
+`bot/ops/intake/models.py` describes; a downgrade and a new upgrade keep the rows too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from bot.intake.db import (
+from bot.ops.intake.db import (
     VERSION_TABLE,
     current_revision,
     downgrade_schema,
@@ -24,8 +24,8 @@ from bot.intake.db import (
     make_engine,
     upgrade_schema,
 )
-from bot.intake.models import metadata
-from bot.intake.store import IntakeStore
+from bot.ops.intake.models import metadata
+from bot.ops.intake.store import IntakeStore
 from bot.paths import PROJECT_ROOT
 from tests.support.db import make_draft
 
@@ -81,7 +81,7 @@ def create_previous_schema(url: str) -> None:
 
 
 def schema_differences(url: str) -> list:
-    """What Alembic's autogenerate would still change to match bot/intake/models.py."""
+    """What Alembic's autogenerate would still change to match bot/ops/intake/models.py."""
     engine = create_engine(url, future=True)
     try:
         with engine.connect() as conn:
@@ -194,13 +194,13 @@ def test_oco_db_upgrade_is_the_one_command_for_deployers(tmp_path) -> None:
     create_previous_schema(url)
     env = {**os.environ, "OCO_DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=ROOT,
+        [sys.executable, "-m", "bot.ops.cli", "db", "upgrade"], env=env, cwd=ROOT,
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr
     assert head_revision() in done.stdout
     again = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "current"], env=env, cwd=ROOT,
+        [sys.executable, "-m", "bot.ops.cli", "db", "current"], env=env, cwd=ROOT,
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert again.returncode == 0, again.stderr
@@ -211,7 +211,7 @@ def test_oco_db_upgrade_is_the_one_command_for_deployers(tmp_path) -> None:
     store.dispose()
 
 
-@pytest.mark.parametrize("folder", ["bot/intake/migrations/versions"])
+@pytest.mark.parametrize("folder", ["bot/ops/intake/migrations/versions"])
 def test_every_migration_has_a_downgrade_or_says_why_not(folder: str) -> None:
     for path in sorted((ROOT / folder).glob("*.py")):
         source = path.read_text(encoding="utf-8")

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from bot.intake.db import make_engine
-from bot.intake.draft import InvalidDraft, MissingContact
-from bot.intake.outbox import Outbox
-from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
+from bot.domain.intake_draft import InvalidDraft, MissingContact
+from bot.ops.intake.db import make_engine
+from bot.ops.intake.outbox import Outbox
+from bot.ops.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
 from tests.support.db import make_draft
 
 pytest_plugins = ["tests.support.db"]
@@ -135,7 +135,7 @@ def test_contract_violations_raise_invalid_draft_and_store_nothing(
 def test_a_life_domain_added_to_the_data_is_valid_at_once(
     store: IntakeStore, monkeypatch
 ) -> None:
-    import bot.intake.draft as draft_module
+    import bot.domain.intake_draft as draft_module
 
     known = draft_module.life_domain_values()
     assert {"geld", "wonen", "zorg"} <= set(known)

@@ -15,15 +15,15 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.intake.mailer import SmtpMailer, describe_mail_mode, mailer_from_settings
-from bot.intake.outbox import (
+from bot.ops.intake.mailer import SmtpMailer, describe_mail_mode, mailer_from_settings
+from bot.ops.intake.outbox import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
     backoff_delay,
     run_outbox_worker,
 )
-from bot.intake.store import IntakeStore
-from bot.settings import load_settings
+from bot.ops.intake.store import IntakeStore
+from bot.ops.settings import load_settings
 from tests.support.db import make_draft
 
 pytest_plugins = ["tests.support.db"]
@@ -84,7 +84,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def mailer(smtp: SmtpServer) -> SmtpMailer:
-    # aiosmtpd without TLS: plain SMTP must be asked for by name (bot/intake/mailer.py).
+    # aiosmtpd without TLS: plain SMTP must be asked for by name (bot/ops/intake/mailer.py).
     return SmtpMailer(host="127.0.0.1", port=smtp.port, sender="wegwijzer@oco.example",
                       timeout_s=5, security="plain")
 
@@ -156,7 +156,7 @@ def test_message_content_for_the_oco_team(
 def test_the_preferred_time_in_the_mail_never_carries_contact_details(
     store: IntakeStore, preferred_time: str | None, shown: str
 ) -> None:
-    from bot.intake.email_text import notification_body
+    from bot.ops.intake.email_text import notification_body
 
     record = store.create_intake(make_draft(preferred_time=preferred_time), None)
     body = notification_body(record, "https://oco.example/")
@@ -170,7 +170,7 @@ def test_a_public_url_setting_gives_the_link(db_url: str, monkeypatch) -> None:
     try:
         record = store.create_intake(make_draft(), TEAM)
         assert store.staff_url == "https://wegwijzer.gemeente.example"
-        from bot.intake.email_text import notification_body
+        from bot.ops.intake.email_text import notification_body
 
         assert ("https://wegwijzer.gemeente.example/staff/intakes/" + record["reference"]
                 in notification_body(record, store.staff_url))
@@ -245,7 +245,7 @@ def test_no_personal_data_in_any_log_line(
     # aiosmtpd ("mail.log") plays the municipality's mail server: its logs are not ours.
     ours = [record for record in caplog.records if not record.name.startswith("mail.")]
     logged = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in ours)
-    assert {record.name for record in ours} >= {"bot.intake.store", "bot.intake.outbox"}
+    assert {record.name for record in ours} >= {"bot.ops.intake.store", "bot.ops.intake.outbox"}
     for secret in ("Geheime", "Naamsdottir", "28765432", "+31628765432", "geheim.adres",
                    "Geheim.Adres", "privé verhaal", TEAM):
         assert secret not in logged

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bot.intake.mailer import SmtpMailer, describe_mail_mode, mailer_from_settings
-from bot.settings import load_settings
+from bot.ops.intake.mailer import SmtpMailer, describe_mail_mode, mailer_from_settings
+from bot.ops.settings import load_settings
 
 
 @dataclass

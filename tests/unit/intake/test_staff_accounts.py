@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.intake.models import staff_accounts, staff_sessions
-from bot.intake.store import IntakeStore
+from bot.ops.intake.models import staff_accounts, staff_sessions
+from bot.ops.intake.store import IntakeStore
+from bot.ops.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts, StaffMember
 from bot.paths import PROJECT_ROOT
-from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts, StaffMember
 
 pytest_plugins = ["tests.support.db"]
 
@@ -29,7 +29,7 @@ def accounts(store: IntakeStore) -> Iterator[StaffAccounts]:
 
 def oco(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OCO_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bot.ops.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

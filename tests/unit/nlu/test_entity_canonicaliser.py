@@ -6,8 +6,8 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.life_domains import detect_life_domains
-from bot.nlu.entity_canonicaliser import LEXICON_EXTRACTOR, EntityCanonicaliser
+from bot.domain.life_domains import detect_life_domains
+from bot.rasa_plugins.nlu.entity_canonicaliser import LEXICON_EXTRACTOR, EntityCanonicaliser
 
 
 def parse(text: str, entities: list | None = None) -> list[dict]:

@@ -9,12 +9,12 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.answers import interpret
-from bot.nlu import quality_gate
-from bot.nlu.crisis_guard import CRISIS_KINDS_KEY, CrisisGuard
-from bot.nlu.entity_canonicaliser import EntityCanonicaliser
-from bot.nlu.spacy_model import FALLBACK_NAME, OFFICIAL_MODEL, build_fallback
-from bot.urgency import is_urgent
+from bot.domain.answers import interpret
+from bot.domain.urgency import is_urgent
+from bot.ops.evaluation import quality_gate
+from bot.ops.spacy_model import FALLBACK_NAME, OFFICIAL_MODEL, build_fallback
+from bot.rasa_plugins.nlu.crisis_guard import CRISIS_KINDS_KEY, CrisisGuard
+from bot.rasa_plugins.nlu.entity_canonicaliser import EntityCanonicaliser
 
 
 def message(text: str, intent: str = "describe_situation", entities: list | None = None) -> Message:

@@ -125,7 +125,7 @@ def test_english_examples_for_the_key_intents() -> None:
 def test_quality_gate_reads_combined_intents_as_their_leading_part(tmp_path: Path) -> None:
     import json
 
-    from bot.nlu import quality_gate
+    from bot.ops.evaluation import quality_gate
 
     report = {"accuracy": 0.5, "macro avg": {"f1-score": 0.5}, "weighted avg": {"support": 4}}
     errors = [

@@ -1,4 +1,4 @@
-"""The Rasa glue of the turn reading: what bot.nlu.turn_hook.apply_turn_reading adds to a parse."""
+"""The Rasa glue of the turn reading: what bot.rasa_plugins.nlu.turn_hook.apply_turn_reading adds to a parse."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.nlu.turn_hook import apply_turn_reading
+from bot.rasa_plugins.nlu.turn_hook import apply_turn_reading
 
 
 class ConversationState:

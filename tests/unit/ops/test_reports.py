@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.ops.reports import conversations, nlu
 from bot.paths import PROJECT_ROOT
-from bot.reports import conversations, nlu
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 CONVERSATIONS = FIXTURES / "conversations"

@@ -15,19 +15,19 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from bot.intake.access_log import READ, AccessEvent
-from bot.intake.models import intakes
-from bot.intake.store import IntakeStore
-from bot.paths import PROJECT_ROOT
-from bot.retention import (
+from bot.ops.intake.access_log import READ, AccessEvent
+from bot.ops.intake.models import intakes
+from bot.ops.intake.store import IntakeStore
+from bot.ops.retention import (
     ACCESS_LOG_RETENTION_DAYS,
     delete_conversation,
     erase_intake,
     purge,
     run_retention_schedule,
 )
-from bot.settings import load_settings
-from bot.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts
+from bot.ops.settings import load_settings
+from bot.ops.staff_accounts import ADMINISTRATOR, SESSION_MAX_AGE, StaffAccounts
+from bot.paths import PROJECT_ROOT
 from tests.support.db import add_tracker_events, make_draft, tracker_senders
 
 pytest_plugins = ["tests.support.db"]
@@ -109,7 +109,7 @@ def test_cli_prints_counts_only(store: IntakeStore, db_url: str, tmp_path) -> No
     env = {**os.environ, "OCO_DATABASE_URL": db_url, "OCO_TRACKER_STORE_URL": tracker}
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot.retention"], cwd=PROJECT_ROOT, env=env,
+        [sys.executable, "-m", "bot.ops.retention"], cwd=PROJECT_ROOT, env=env,
         capture_output=True, text=True, timeout=60, check=True,
     )
 
@@ -156,7 +156,7 @@ def test_the_schedule_runs_at_once_and_again_until_cancelled(
             backdate(store, later, datetime.now(timezone.utc) - timedelta(days=400))
         return rounds[-1]
 
-    monkeypatch.setattr("bot.retention.purge", counting)
+    monkeypatch.setattr("bot.ops.retention.purge", counting)
 
     async def run_a_while() -> None:
         task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.05))
@@ -184,7 +184,7 @@ def test_a_failing_round_is_logged_and_the_schedule_goes_on(
         calls.append(1)
         raise OperationalError("DELETE ...", {"name": "Fatima"}, Exception("db down"))
 
-    monkeypatch.setattr("bot.retention.purge", failing)
+    monkeypatch.setattr("bot.ops.retention.purge", failing)
 
     async def run_a_while() -> None:
         task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.02))
@@ -221,7 +221,7 @@ def test_erase_intake_deletes_the_conversation_first(
     def broken(url: str, sender: str) -> int:
         raise OperationalError("DELETE FROM events", {}, Exception("tracker down"))
 
-    monkeypatch.setattr("bot.retention.delete_conversation", broken)
+    monkeypatch.setattr("bot.ops.retention.delete_conversation", broken)
     with pytest.raises(OperationalError):
         erase_intake(store, tracker_url, kept)
     assert store.get_intake(kept) is not None  # still there: staff can try again

@@ -1,4 +1,4 @@
-"""bot.rasa_speedups: the cached action-response validator behaves exactly like Rasa's."""
+"""bot.rasa_plugins.rasa_speedups: the cached action-response validator behaves exactly like Rasa's."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import bot.stores  # noqa: F401  (installs the speed-up, as in the Rasa server)
-from bot import rasa_speedups
+import bot.rasa_plugins.stores  # noqa: F401  (installs the speed-up, as in the Rasa server)
+from bot.rasa_plugins import rasa_speedups
 
 VALID = {"events": [{"event": "slot", "name": "gemeente", "value": "almere"}],
          "responses": [{"response": "utter_greet"}]}

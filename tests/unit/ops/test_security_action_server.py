@@ -1,4 +1,4 @@
-"""Issue 13 item 4: the action server (bot/action_server.py) runs nothing without the secret.
+"""Issue 13 item 4: the action server (bot/rasa_plugins/action_server.py) runs nothing without the secret.
 
 The app is served for real on 127.0.0.1 with a recording action; a forged call (no
 secret, a wrong one, another header) gets 401 and runs nothing, ``GET /health`` stays
@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import aiohttp
 import pytest
 
-from bot.action_server import SECRET_HEADER, create_app, secret_ok
+from bot.rasa_plugins.action_server import SECRET_HEADER, create_app, secret_ok
 from tests.fixtures import security_actions
 from tests.support.channels import start, stop
 

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from bot import logging_privacy
-from bot.logging_privacy import JsonFormatter, RedactingFilter, quiet_sql, redact
+from bot.ops import logging_privacy
+from bot.ops.logging_privacy import JsonFormatter, RedactingFilter, quiet_sql, redact
 from bot.paths import PROJECT_ROOT
 from tests.support.db import pg_url  # noqa: F401 - fixture
 
@@ -87,7 +87,7 @@ def masked_logs():
 
 
 @pytest.mark.parametrize("name", ["rasa.core.tracker_store", "sqlalchemy.engine.Engine", "sanic.error",
-                                  "aiohttp.server", "asyncio", "bot.channels.rest", "some.library"])
+                                  "aiohttp.server", "asyncio", "bot.rasa_plugins.channels.rest", "some.library"])
 def test_every_logger_is_masked_also_handlers_added_later(masked_logs, name: str) -> None:
     logger = logging.getLogger(name)
     try:
@@ -123,7 +123,7 @@ def test_json_lines_are_one_object_per_line_without_personal_data() -> None:
 
 def test_sql_statements_are_logged_only_with_oco_log_sql(monkeypatch) -> None:
     engine_logger = logging.getLogger("sqlalchemy.engine.Engine.oco")
-    engine_logger.setLevel(logging.INFO)  # what bot/intake/db.py once did
+    engine_logger.setLevel(logging.INFO)  # what bot/ops/intake/db.py once did
     monkeypatch.delenv("OCO_LOG_SQL", raising=False)
     quiet_sql()
     assert not engine_logger.isEnabledFor(logging.INFO)
@@ -138,9 +138,9 @@ def test_sql_statements_are_logged_only_with_oco_log_sql(monkeypatch) -> None:
 
 
 def test_dependency_deprecation_warnings_are_filtered_in_the_services() -> None:
-    """The services start with PYTHONWARNINGS from bot/services.py: no deprecation noise."""
-    from bot.services import service_environment
-    from bot.settings import load_settings
+    """The services start with PYTHONWARNINGS from bot/ops/processes.py: no deprecation noise."""
+    from bot.ops.processes import service_environment
+    from bot.ops.settings import load_settings
 
     env = service_environment(load_settings(), base={"PATH": os.environ.get("PATH", "")})
     code = ("import warnings\n"

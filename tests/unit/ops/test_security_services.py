@@ -1,4 +1,4 @@
-"""Issue 13 items 2 and 4 at start-up: what `make run` (bot/cli.py, bot/services.py) exposes.
+"""Issue 13 items 2 and 4 at start-up: what `make run` (bot/ops/cli.py, bot/ops/processes.py) exposes.
 
 - the Rasa HTTP API only with a token; `make run` generates OCO_API_TOKEN when unset and
   prints it once (like the staff token);
@@ -15,9 +15,9 @@ from typing import ClassVar
 
 import pytest
 
-from bot import cli
-from bot.services import ensure_api_token, service_environment, services
-from bot.settings import load_settings
+from bot.ops import cli
+from bot.ops.processes import ensure_api_token, service_environment, services
+from bot.ops.settings import load_settings
 
 
 def command(name: str, **changes) -> list[str]:
@@ -43,10 +43,10 @@ def test_internal_services_listen_on_127_0_0_1_by_default(monkeypatch) -> None:
     assert (settings.rasa_host, settings.action_host) == ("127.0.0.1", "127.0.0.1")
     rasa = command("rasa")
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
-    assert rasa[1:5] == ["-m", "bot.start", "rasa", "run"]  # warnings filtered (bot/start.py)
-    assert command("web")[1:4] == ["-m", "bot.start", "bot.webapp"]
+    assert rasa[1:5] == ["-m", "bot.ops.start", "rasa", "run"]  # warnings filtered (bot/ops/start.py)
+    assert command("web")[1:4] == ["-m", "bot.ops.start", "bot.webapp"]
     actions = command("actions")
-    assert actions[1:3] == ["-m", "bot.action_server"]
+    assert actions[1:3] == ["-m", "bot.rasa_plugins.action_server"]
     assert actions[actions.index("--host") + 1] == "127.0.0.1"
 
 

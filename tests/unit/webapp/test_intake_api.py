@@ -19,9 +19,9 @@ import requests
 from sanic import Sanic
 from sanic.touchup import TouchUp
 
-from bot.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
-from bot.settings import load_settings
-from bot.staff_accounts import StaffAccounts
+from bot.ops.intake.store import CONTRACT_FIELDS, RECORD_FIELDS, IntakeStore
+from bot.ops.settings import load_settings
+from bot.ops.staff_accounts import StaffAccounts
 from bot.webapp.intake_api import create_intake_blueprint
 from tests.support.db import add_tracker_events, make_draft, tracker_senders
 

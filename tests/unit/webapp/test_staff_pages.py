@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
-from bot.intake.store import IntakeDraft, IntakeStore
-from bot.staff_accounts import SESSION_MAX_AGE, StaffAccounts
+from bot.ops.intake.store import IntakeDraft, IntakeStore
+from bot.ops.staff_accounts import SESSION_MAX_AGE, StaffAccounts
 from tests.support.web import API_TOKEN, STAFF_TOKEN, FakeRasa, Stack, dead_url
 
 STAFF_PAGES = ["/staff/", "/staff/intakes", "/staff/test", "/staff/test?gemeente=dordrecht",
@@ -153,7 +153,7 @@ def test_wrong_token_is_refused_and_sets_no_cookie(web_url: str) -> None:
 def test_sessions_are_server_side_expire_and_cannot_be_forged(
     web_url: str, accounts: StaffAccounts
 ) -> None:
-    from bot.staff_accounts import ADMINISTRATOR
+    from bot.ops.staff_accounts import ADMINISTRATOR
 
     fresh = accounts.start_session(ADMINISTRATOR, STAFF_TOKEN)
     assert accounts.member_for_session(fresh, STAFF_TOKEN) == ADMINISTRATOR
@@ -624,8 +624,8 @@ def test_the_web_app_runs_retention_on_a_schedule(stack: Stack, tmp_path_factory
 
     from sqlalchemy import update
 
-    from bot.intake.models import intakes
-    from bot.retention import SCHEDULE_INTERVAL_S
+    from bot.ops.intake.models import intakes
+    from bot.ops.retention import SCHEDULE_INTERVAL_S
     from tests.support.db import add_tracker_events, tracker_senders
 
     assert SCHEDULE_INTERVAL_S == 3600  # hourly in production

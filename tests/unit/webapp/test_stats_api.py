@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from bot.analytics import vocabulary as v
-from bot.analytics.reducer import Increment
-from bot.analytics.store import AnalyticsStore
+from bot.ops.analytics import vocabulary as v
+from bot.ops.analytics.reducer import Increment
+from bot.ops.analytics.store import AnalyticsStore
 from bot.webapp.stats import EMPTY_TEXT
 from tests.support.web import STAFF_TOKEN, Stack
 

@@ -23,8 +23,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.intake.store import IntakeStore
-from bot.staff_accounts import StaffAccounts
+from bot.ops.intake.store import IntakeStore
+from bot.ops.staff_accounts import StaffAccounts
 from tests.support.db import make_draft
 from tests.support.web import STAFF_TOKEN, Stack
 

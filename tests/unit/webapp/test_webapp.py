@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.gemeente_recognition import served_gemeenten
-from bot.intake.store import IntakeStore
+from bot.domain.gemeente_recognition import served_gemeenten
+from bot.ops.intake.store import IntakeStore
 from bot.paths import PROJECT_ROOT
 from bot.webapp.app import TEMPLATES_DIR
 from bot.webapp.chat_proxy import texts
