@@ -197,3 +197,35 @@ def test_a_request_beside_the_challenge_still_counts(text: str) -> None:
     reading = read_turn(text, "bot_challenge", 0.8, None)
     assert reading.intent == "request_human"
     assert reading.secondary_intents == ["bot_challenge"]
+
+
+@pytest.mark.parametrize("text", [
+    "ben jij een echt iemand",
+    "praat ik met een echt iemand of met software",
+    "zit daar een echt iemand",
+    "is er iemand echt aan het typen",
+    "zit er nou een echt mens achter",
+    "typ ik met een robot?",
+])
+def test_asking_whether_someone_is_there_is_a_bot_challenge(text: str) -> None:
+    assert read_turn(text, "bot_challenge", 0.8, None).intent == "bot_challenge"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("kunt u mij helpen met een lijstje vragen voor mijn gesprek met de gemeente", "prepare_meeting"),
+    ("kunt u me helpen met wat ik moet zeggen", "prepare_meeting"),
+    ("hoe kan ik een clientondersteuner bellen", "ask_contact_details"),
+    ("hoe kan ik het wijkteam bereiken?", "ask_contact_details"),
+])
+def test_asking_the_assistant_for_help_or_a_number_is_no_request_for_a_person(text: str, intent: str) -> None:
+    assert read_turn(text, intent, 0.8, None).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "kan iemand mij helpen met de formulieren",
+    "kunt u mij bellen",
+    "kan er iemand mij helpen, ik kom er niet uit",
+    "ik wil dat er iemand met me meekijkt, bel me",
+])
+def test_asking_for_a_person_still_is(text: str) -> None:
+    assert read_turn(text, "describe_situation", 0.8, None).intent == "request_human"
