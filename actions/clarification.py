@@ -32,6 +32,7 @@ from actions.gemeente import GemeenteSlotMixin, say_not_served
 from bot.domain.answers import interpret
 from bot.domain.dialogue.questions import button_title, question_for
 from bot.domain.life_domains import detect_life_domains, life_domain_label, life_domain_values
+from bot.domain.retrieval import meeting_response
 from bot.domain.routing import Clarification, route
 from bot.domain.urgency import detect_urgency, is_urgent
 from bot.domain.vocabulary import GEEN_GEMEENTE, NIET_BEDIEND
@@ -95,6 +96,9 @@ class ActionStartClarification(Action):
         events: List[EventType] = reset_slots(CLARIFICATION_SLOTS)
         intent = latest_intent(tracker)
         text = latest_text(tracker)
+        if intent == MEETING_INTENT and "ask_procedure" not in (tracker.latest_message.get("secondary_intents") or []):
+            # A meeting is coming: first something concrete to prepare it, then the route.
+            dispatcher.utter_message(response=meeting_response(tracker.latest_message))
         domains = domains_in_message(tracker, text)
         if text and len(text.split()) >= 3:
             events.append(SlotSet("situation", text))

@@ -25,3 +25,25 @@ def retrieval_response(parse_data: Mapping[str, Any], intent: str) -> str | None
     selector = (parse_data.get("response_selector") or {}).get(intent) or {}
     name = (selector.get("response") or {}).get("utter_action")
     return name if isinstance(name, str) and name.startswith(f"utter_{intent}/") else None
+
+
+# Procedure topics about the conversation with the gemeente (the keukentafelgesprek): what a
+# resident who has such a conversation coming (intent prepare_meeting) gets as a concrete answer
+# (issue 14: what to bring, bringing someone, the verslag, recording, an interpreter, by phone).
+MEETING_TOPIC_PREFIXES = ("gesprek_", "keukentafelgesprek_")
+MEETING_DEFAULT_RESPONSE = "utter_ask_procedure/gesprek_voorbereiden"
+
+
+def meeting_response(parse_data: Mapping[str, Any]) -> str:
+    """The concrete answer for a resident preparing a meeting with the gemeente.
+
+    The ResponseSelector's choice for ``ask_procedure`` when it is a meeting topic ("mag ik
+    iemand meenemen" -> ``utter_ask_procedure/gesprek_meenemen``), else the general preparation
+    answer ``utter_ask_procedure/gesprek_voorbereiden``.
+    """
+    chosen = retrieval_response(parse_data, "ask_procedure")
+    if chosen is not None:
+        topic = chosen.split("/", 1)[1]
+        if topic.startswith(MEETING_TOPIC_PREFIXES):
+            return chosen
+    return MEETING_DEFAULT_RESPONSE

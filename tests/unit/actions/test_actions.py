@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarification import ActionStartClarification, ValidateClarifyForm, give_route
@@ -44,6 +45,38 @@ async def test_meeting_intent_is_not_asked_again() -> None:
     slots = as_dict(events)
     assert slots["meeting_or_complaint"] == "gesprek"
     assert slots["upcoming_meeting"] is True
+
+
+def _selected(topic: str) -> dict:
+    return {"ask_procedure": {"response": {"utter_action": f"utter_ask_procedure/{topic}"}}}
+
+
+@pytest.mark.parametrize(("text", "selected", "expected"), [
+    ("volgende week keukentafelgesprek, mag mijn dochter mee?", "gesprek_meenemen", "gesprek_meenemen"),
+    ("ik heb dinsdag een gesprek met het wijkteam, wat moet ik meenemen", "gesprek_papieren", "gesprek_papieren"),
+    ("de consulent komt langs, mag ik dat opnemen", "gesprek_opnemen", "gesprek_opnemen"),
+    ("morgen gesprek met de gemeente en ik spreek slecht nederlands", "gesprek_tolk", "gesprek_tolk"),
+    ("ik heb een gesprek gehad, krijg ik een verslag", "keukentafelgesprek_verslag", "keukentafelgesprek_verslag"),
+    # Not a meeting topic: the general preparation answer.
+    ("ik heb binnenkort een keukentafelgesprek en zie er tegenop", "bezwaar_termijn", "gesprek_voorbereiden"),
+    ("/prepare_meeting", None, "gesprek_voorbereiden"),
+])
+async def test_a_coming_meeting_gets_a_concrete_answer_first(text: str, selected: str | None, expected: str) -> None:
+    dispatcher = CollectingDispatcher()
+    parse_tracker = tracker(text, "prepare_meeting")
+    if selected:
+        parse_tracker.latest_message["response_selector"] = _selected(selected)
+    await ActionStartClarification().run(dispatcher, parse_tracker, DOMAIN)
+    assert said(dispatcher) == [f"utter_ask_procedure/{expected}", "utter_clarify_intro"]
+
+
+async def test_a_meeting_question_answered_as_a_second_part_is_not_said_twice() -> None:
+    dispatcher = CollectingDispatcher()
+    parse_tracker = tracker("ik heb een gesprek, mag ik iemand meenemen?", "prepare_meeting")
+    parse_tracker.latest_message["response_selector"] = _selected("gesprek_meenemen")
+    parse_tracker.latest_message["secondary_intents"] = ["ask_procedure"]
+    await ActionStartClarification().run(dispatcher, parse_tracker, DOMAIN)
+    assert said(dispatcher).count("utter_ask_procedure/gesprek_meenemen") == 1
 
 
 async def test_denying_the_domains_asks_again_with_all_domains() -> None:
