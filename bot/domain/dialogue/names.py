@@ -20,8 +20,13 @@ from bot.domain.dialogue.words import dutch_stop_words, fold_any_script, folded_
 # A name word: letters, inner hyphens / apostrophes / dots ("Jan-Willem", "D'Angelo", "A.B.").
 _LETTERS = r"(?:[^\W\d_]|[\u0300-\u036f])+"  # letters of any script, with combining accents
 _TOKEN = re.compile(rf"{_LETTERS}(?:[-'’‘`.]{_LETTERS})*[.]?|['’‘`]{_LETTERS}", re.UNICODE)
-_CLAUSE_BREAK = re.compile(r"[,;:!?()\n/]|\s[-–]\s|\b(?:en|maar|want|omdat|als|of|dus)\b", re.IGNORECASE)
-_EMOJI_OR_SYMBOL = re.compile(r"[^\w\u0300-\u036f\s'’‘`.,;:!?()\-–/\"]", re.UNICODE)
+_CLAUSE_BREAK = re.compile(r"[,;:!?()\n/]|\s[-–—]\s|\b(?:en|maar|want|omdat|als|of|dus)\b", re.IGNORECASE)
+# A dash with spaces around it: a clause break ("Jan - bel me na 5"), or the hyphen of a double
+# surname typed with spaces ("van der Kamp - Sedney", "de Vries – Jansen").
+_SPACED_DASH = re.compile(r"\s[-–—]\s")
+# At most this many words after a spaced dash make the second part of a double surname.
+_SURNAME_PART_MAX_WORDS = 4
+_EMOJI_OR_SYMBOL = re.compile(r"[^\w\u0300-\u036f\s'’‘`.,;:!?()\-–—/\"]", re.UNICODE)
 _STOP_WORDS_THAT_ARE_NAMES = frozenset({"ben", "wil", "al", "men", "mag", "bent"})
 
 
@@ -114,12 +119,43 @@ def _strip_tail(tokens: list[_Token], lists: _Lists) -> list[_Token]:
 
 
 def _first_clause(text: str) -> tuple[str, int, bool]:
-    """The text up to the first clause break; its offset; True when more text followed."""
+    """The text up to the first clause break; its offset; True when more text followed.
+
+    A spaced dash before the second part of a double surname is no break
+    ("Ricardo van der Kamp - Sedney").
+    """
     for match in _CLAUSE_BREAK.finditer(text):
         head = text[: match.start()]
-        if _tokens(head):
-            return head, 0, bool(fold_any_script(text[match.end() :]))
+        if not _tokens(head):
+            continue
+        if _SPACED_DASH.fullmatch(match.group(0)) and _surname_part_follows(head, text[match.end() :]):
+            continue
+        return head, 0, bool(fold_any_script(text[match.end() :]))
     return text, 0, False
+
+
+def _surname_part_follows(head: str, rest: str) -> bool:
+    """True when ``rest`` starts with a surname part: name words (particles allowed), no place."""
+    lists = _lists()
+    following = _CLAUSE_BREAK.search(rest)
+    segment = rest[: following.start()] if following else rest
+    tokens = _tokens(segment)
+    if not tokens or len(tokens) > _SURNAME_PART_MAX_WORDS or tokens[-1].folded in lists.particles:
+        return False
+    if any(ch.isdigit() for ch in segment):
+        return False
+    if len(tokens) == 1 and tokens[0].folded in _municipality_names():
+        return False  # "Jan de Vries - Almere"
+    capitals = any(ch.isupper() for ch in head)
+    stop_words = dutch_stop_words()
+    for token in tokens:
+        if token.folded in lists.particles:
+            continue
+        if token.folded in stop_words or token.folded in lists.not_names or token.folded in lists.roles:
+            return False
+        if capitals and not token.surface[:1].isupper():
+            return False
+    return True
 
 
 def _split_sentence(text: str, lists: _Lists) -> str:
@@ -135,7 +171,7 @@ def _value(text: str, tokens: list[_Token]) -> str:
     value = text[tokens[0].start : tokens[-1].end].strip()
     if value.endswith(".") and len(tokens[-1].folded) > 1 and tokens[-1].folded not in _lists().titles:
         value = value[:-1]
-    return value.strip(" \"-–").rstrip("'’‘`")
+    return re.sub(r"\s+", " ", value).strip(" \"-–—").rstrip("'’‘`")
 
 
 def read_name(text: str) -> NameResult:
