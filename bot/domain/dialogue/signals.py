@@ -219,8 +219,12 @@ def strong_signal(text: str, *, intent: str | None = None) -> str | None:
     return None
 
 
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_END.split(text) if part and normalise_text(part)]
+def sentence_parts(text: str) -> list[str]:
+    """The sentences of a message: split after . ! ? and line ends, and before "maar/want/en ik ..."."""
+    return [part for part in _SENTENCE_END.split(text or "") if part and normalise_text(part)]
+
+
+_sentences = sentence_parts
 
 
 def sentence_signals(text: str) -> list[str]:

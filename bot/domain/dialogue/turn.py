@@ -24,7 +24,16 @@ from typing import Any
 
 from bot.domain.dialogue.answers import read_answer
 from bot.domain.dialogue.questions import Question
-from bot.domain.dialogue.signals import complaint_statement, priority_order, sentence_signals, strong_signal
+from bot.domain.dialogue.signals import (
+    complaint_statement,
+    is_question,
+    priority_order,
+    sentence_signals,
+    strong_signal,
+)
+from bot.domain.dialogue.signals import (
+    sentence_parts as _sentence_parts,
+)
 from bot.domain.gemeente_recognition import recognise_residence
 from bot.domain.life_domains import detect_life_domains
 from bot.domain.text import normalise_text
@@ -207,3 +216,49 @@ def _read_as_answer(
         if intent in QUESTION_INTENTS and intent != "ask_procedure" and confidence >= FAQ_CONFIDENCE:
             return TurnReading(intent=intent, signal=signal)
     return TurnReading(intent=ANSWER_INTENT, answer=answer, signal=signal)
+
+
+# Long messages: a question sentence read on its own (issue 14, item 1). The priority table
+# puts a question above a situation, so a clear service or procedure question in one sentence
+# leads over the situation told around it; beside a complaint it is answered too.
+_QUESTION_PART_OVER = frozenset({SITUATION_INTENT, FALLBACK_INTENT, "out_of_scope"})
+# The question sentence alone must be this sure of its intent ...
+SENTENCE_CONFIDENCE = 0.8
+# ... and the whole message must see that intent as plausible too: a vague "wie kan mij
+# helpen?" after a situation reads as ask_oco_tasks alone, but not in the whole message.
+WHOLE_MESSAGE_SUPPORT = 0.1
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of a message of two or more sentences that are questions; [] otherwise."""
+    sentences = [part.strip() for part in _sentence_parts(text)]
+    sentences = [part for part in sentences if part]
+    if len(sentences) < 2:
+        return []
+    return [part for part in sentences if is_question(part)]
+
+
+def question_part(
+    intent: str,
+    ranking: dict[str, float],
+    sentence_readings: list[tuple[str, float]],
+) -> tuple[str, list[str]] | None:
+    """Which question of a long message leads, or joins as a second part; None to keep the reading.
+
+    ``intent`` is the turn reading of the whole message; ``ranking`` the classifier's confidence
+    per intent for the whole message; ``sentence_readings`` the (intent, confidence) of each
+    question sentence read alone. Returns (lead intent, secondary intents):
+    a situation, fallback or out-of-scope reading gives way to the question
+    ("moet ik daar wat voor betalen? na de huur hou ik bijna niks over" -> ask_oco_cost);
+    a complaint keeps the lead and the question is answered beside it.
+    """
+    for name, confidence in sentence_readings:
+        if name not in QUESTION_INTENTS or name == "bot_challenge" or confidence < SENTENCE_CONFIDENCE:
+            continue
+        if ranking.get(name, 0.0) < WHOLE_MESSAGE_SUPPORT:
+            continue
+        if intent in _QUESTION_PART_OVER:
+            return name, []
+        if intent == COMPLAINT_INTENT:
+            return COMPLAINT_INTENT, [name]
+    return None

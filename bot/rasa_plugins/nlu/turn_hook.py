@@ -36,7 +36,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.domain.dialogue.questions import question_for
-from bot.domain.dialogue.turn import TurnReading, read_turn
+from bot.domain.dialogue.turn import TurnReading, question_part, question_sentences, read_turn
 from bot.domain.slugs import clean_slug
 
 logger = logging.getLogger(__name__)
@@ -135,6 +135,52 @@ def _set_intent(parse_data: Dict[str, Any], name: str) -> None:
     parse_data["intent_ranking"] = [chosen, *ranking]
 
 
+# Readings of the whole message after which a question sentence is read on its own.
+_SENTENCE_READING_FOR = frozenset({"describe_situation", "nlu_fallback", "out_of_scope", "complaint_or_objection"})
+
+
+async def _read_question_sentences(processor: Any, original: Callable[..., Any], parse_data: Dict[str, Any]) -> None:
+    """A long message with a question sentence: read that sentence alone (bot.domain.dialogue.turn.question_part).
+
+    Only outside a pending question and for a situation, fallback, out-of-scope or complaint
+    reading. The sentence goes through the same NLU pipeline (``original``, without tracker);
+    when its question leads or joins, its ResponseSelector choice is kept for ``ask_procedure``.
+    """
+    text = parse_data.get("text") or ""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if "answer" in parse_data or text.startswith("/") or intent not in _SENTENCE_READING_FOR:
+        return
+    sentences = question_sentences(text)
+    if not sentences:
+        return
+    from rasa.core.channels.channel import UserMessage
+
+    readings, selections = [], {}
+    for sentence in sentences[:3]:
+        alone = await original(processor, UserMessage(text=sentence), None, True)
+        name = (alone.get("intent") or {}).get("name") or ""
+        readings.append((name, float((alone.get("intent") or {}).get("confidence") or 0.0)))
+        selections.setdefault(name, alone.get("response_selector") or {})
+    ranking = {entry.get("name"): float(entry.get("confidence") or 0.0)
+               for entry in parse_data.get("intent_ranking") or []}
+    classifier = parse_data.get("classifier_intent") or {}
+    if classifier.get("name"):
+        ranking.setdefault(classifier["name"], float(classifier.get("confidence") or 0.0))
+    decided = question_part(intent, ranking, readings)
+    if decided is None:
+        return
+    lead, secondary = decided
+    question = secondary[0] if secondary else lead
+    if question == "ask_procedure" and "ask_procedure" in selections.get(question, {}):
+        parse_data.setdefault("response_selector", {})["ask_procedure"] = selections[question]["ask_procedure"]
+    if secondary:
+        known = parse_data.get("secondary_intents") or []
+        parse_data["secondary_intents"] = [*secondary, *[name for name in known if name not in secondary]]
+    if lead != intent:
+        _set_intent(parse_data, lead)
+    parse_data["turn_signal"] = "question"
+
+
 def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     async def parse_message(self: Any, message: Any, tracker: Any | None = None,
@@ -142,6 +188,7 @@ def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         parse_data = await original(self, message, tracker, only_output_properties)
         try:
             apply_turn_reading(parse_data, tracker, getattr(message, "metadata", None))
+            await _read_question_sentences(self, original, parse_data)
         except Exception as error:  # never lose the message over a reading error
             logger.warning("Turn reading skipped: %s", type(error).__name__)
         return parse_data

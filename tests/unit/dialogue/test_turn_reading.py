@@ -229,3 +229,45 @@ def test_asking_the_assistant_for_help_or_a_number_is_no_request_for_a_person(te
 ])
 def test_asking_for_a_person_still_is(text: str) -> None:
     assert read_turn(text, "describe_situation", 0.8, None).intent == "request_human"
+
+
+# Long messages: a question sentence read on its own (bot.domain.dialogue.turn.question_part).
+@pytest.mark.parametrize(("text", "questions"), [
+    ("moet ik daar wat voor betalen? na de huur hou ik bijna niks over", ["moet ik daar wat voor betalen?"]),
+    ("Mijn vader heeft dementie. Kost een clientondersteuner geld?", ["Kost een clientondersteuner geld?"]),
+    ("ik kreeg een brief. tot wanneer kan ik bezwaar maken?", ["tot wanneer kan ik bezwaar maken?"]),
+    ("wat kost het?", []),
+    ("ik heb schulden en mijn huur is te hoog", []),
+    ("Mijn moeder woont alleen. Ze valt steeds.", []),
+])
+def test_question_sentences_of_a_long_message(text: str, questions: list[str]) -> None:
+    from bot.domain.dialogue.turn import question_sentences
+
+    assert question_sentences(text) == questions
+
+
+QUESTION_PARTS = [
+    # (whole reading, whole ranking, sentence readings, expected)
+    ("describe_situation", {"describe_situation": 0.47, "ask_oco_cost": 0.27}, [("ask_oco_cost", 0.99)],
+     ("ask_oco_cost", [])),
+    ("nlu_fallback", {"ask_procedure": 0.3}, [("ask_procedure", 0.95)], ("ask_procedure", [])),
+    ("complaint_or_objection", {"complaint_or_objection": 0.7, "ask_procedure": 0.2}, [("ask_procedure", 0.9)],
+     ("complaint_or_objection", ["ask_procedure"])),
+    # A vague question the whole message does not support: the situation stays.
+    ("describe_situation", {"describe_situation": 0.91, "ask_oco_tasks": 0.0}, [("ask_oco_tasks", 0.98)], None),
+    ("describe_situation", {"describe_situation": 0.99}, [("ask_procedure", 1.0)], None),
+    # Unsure about the sentence alone, or not a service question: no change.
+    ("describe_situation", {"ask_oco_cost": 0.3}, [("ask_oco_cost", 0.6)], None),
+    ("describe_situation", {"request_human": 0.3}, [("request_human", 0.99)], None),
+    ("describe_situation", {"bot_challenge": 0.3}, [("bot_challenge", 0.99)], None),
+    # Other readings keep their lead.
+    ("request_human", {"ask_oco_cost": 0.3}, [("ask_oco_cost", 0.99)], None),
+    ("ask_oco_cost", {"ask_procedure": 0.3}, [("ask_procedure", 0.99)], None),
+]
+
+
+@pytest.mark.parametrize(("intent", "ranking", "readings", "expected"), QUESTION_PARTS)
+def test_a_clear_question_sentence_leads_over_a_situation(intent, ranking, readings, expected) -> None:
+    from bot.domain.dialogue.turn import question_part
+
+    assert question_part(intent, ranking, readings) == expected

@@ -67,3 +67,51 @@ def test_the_classifier_intent_is_kept_beside_the_reading() -> None:
         parse("ben jij een echt mens of niet", "bot_challenge", 0.7), ConversationState(), {})
     assert parse_data["intent"]["name"] == "bot_challenge"
     assert parse_data["classifier_intent"] == {"name": "bot_challenge", "confidence": 0.7}
+
+
+class FakePipeline:
+    """The NLU pipeline for one sentence: a fixed reading per text."""
+
+    def __init__(self, readings: dict[str, tuple[str, float, str | None]]) -> None:
+        self.readings = readings
+
+    async def __call__(self, processor: Any, message: Any, tracker: Any, only_output: bool) -> dict[str, Any]:
+        name, confidence, topic = self.readings[message.text]
+        selector = {"ask_procedure": {"response": {"utter_action": f"utter_ask_procedure/{topic}"}}} if topic else {}
+        return {"text": message.text, "intent": {"name": name, "confidence": confidence},
+                "intent_ranking": [{"name": name, "confidence": confidence}], "response_selector": selector}
+
+
+async def test_a_question_sentence_leads_over_the_situation_around_it() -> None:
+    from bot.rasa_plugins.nlu.turn_hook import _read_question_sentences
+
+    text = "Mijn vader heeft dementie. Kost een clientondersteuner geld?"
+    parse_data = parse(text, "describe_situation", 0.54)
+    parse_data["intent_ranking"].append({"name": "ask_oco_cost", "confidence": 0.15})
+    pipeline = FakePipeline({"Kost een clientondersteuner geld?": ("ask_oco_cost", 0.99, None)})
+    await _read_question_sentences(None, pipeline, parse_data)
+    assert parse_data["intent"]["name"] == "ask_oco_cost"
+
+
+async def test_beside_a_complaint_the_procedure_question_is_answered_with_its_own_topic() -> None:
+    from bot.rasa_plugins.nlu.turn_hook import _read_question_sentences
+
+    text = "Mijn hulp is afgewezen en dat is onterecht. Hoe lang heb ik om bezwaar te maken?"
+    parse_data = parse(text, "complaint_or_objection", 0.8)
+    parse_data["intent_ranking"].append({"name": "ask_procedure", "confidence": 0.12})
+    parse_data["response_selector"] = {"ask_procedure": {"response": {"utter_action": "utter_ask_procedure/klacht_gemeente"}}}
+    pipeline = FakePipeline({"Hoe lang heb ik om bezwaar te maken?": ("ask_procedure", 0.97, "bezwaar_termijn")})
+    await _read_question_sentences(None, pipeline, parse_data)
+    assert parse_data["intent"]["name"] == "complaint_or_objection"
+    assert parse_data["secondary_intents"] == ["ask_procedure"]
+    chosen = parse_data["response_selector"]["ask_procedure"]["response"]["utter_action"]
+    assert chosen == "utter_ask_procedure/bezwaar_termijn"
+
+
+async def test_an_answer_to_a_pending_question_is_never_read_again() -> None:
+    from bot.rasa_plugins.nlu.turn_hook import _read_question_sentences
+
+    parse_data = parse("Jan. Wat kost het?", "inform", 1.0)
+    parse_data["answer"] = {"slot": "contact_name"}
+    await _read_question_sentences(None, FakePipeline({}), parse_data)
+    assert parse_data["intent"]["name"] == "inform"
