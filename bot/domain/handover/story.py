@@ -72,10 +72,30 @@ _ABOUT = re.compile(r"\b(?:over|omdat|want|vanwege|ivm|betreffende)\s+\w+\s+\w+"
 MIN_WORDS_WITH_SUBJECT = 6
 
 
+# Questions about the assistant's own question are no story: "wat bedoelt u met beheerder?",
+# "hoe bedoelt u?", "ik snap de vraag niet", "waarom wilt u dat weten?".
+_ABOUT_THE_QUESTION = re.compile(
+    r"^(?:\w+ ){0,3}(?:wat|hoe) bedoel(?:t|d)? (?:u|je|jij|jullie)\b"
+    r"|^(?:\w+ ){0,2}(?:ik )?(?:snap|begrijp) (?:de|uw|je|die|deze) vraag niet\b"
+    r"|^(?:\w+ ){0,2}waarom (?:wilt|wil|moet|vraagt) (?:u|je|jij|jullie) (?:\w+ ){0,3}(?:weten|hebben|vragen)\b"
+    r"|^(?:\w+ ){0,2}wat (?:is|betekent) (?:een |de |het )?(?:beheerder|referentie|toestemming|ocoteam|oco team)\b"
+)
+_MASKS = re.compile(r"\[(?:telefoonnummer|e-mailadres|nummer)\]")
+
+
+def is_contact_only(text: str) -> bool:
+    """True when a message holds contact details and hardly anything else ("jan@x.nl", "mijn nummer is 06 ...")."""
+    rest = _MASKS.sub(" ", mask_personal_data(text))
+    words = [word for word in normalise_text(rest).split() if len(word) > 1]
+    return rest != text and len(words) <= 3
+
+
 def is_story(utterance: Utterance) -> bool:
     """Does this message belong to the story? (See the module docstring.)"""
     text = utterance.text.strip()
     if not text or text.startswith("/"):
+        return False
+    if is_contact_only(text) or _ABOUT_THE_QUESTION.search(normalise_text(text)):
         return False
     if utterance.answer_slot is not None:
         return utterance.answer_slot in STORY_SLOTS and not utterance.skipped

@@ -126,3 +126,29 @@ def test_events_after_a_restart_only() -> None:
     assert [u.text for u in utterances] == ["mijn zoon gaat niet naar school", "Bram"]
     assert utterances[1].answer_slot == "contact_name"
     assert collect_story(utterances) == "mijn zoon gaat niet naar school"
+
+
+# Issue 12 kinds a tester found: a question about the assistant's question, or an answer that
+# is only contact details, is no story.
+@pytest.mark.parametrize(("text", "intent", "slot"), [
+    ("wat bedoelt u met beheerder?", "ask_procedure", None),
+    ("Wat bedoelt u daarmee", "nlu_fallback", None),
+    ("hoe bedoelt u?", "ask_procedure", None),
+    ("sorry ik snap de vraag niet", "nlu_fallback", None),
+    ("waarom wilt u dat weten", "ask_privacy", None),
+    ("y.elamrani88@hotmail.com", None, "intake_story"),
+    ("mijn nummer is 06 12345678", None, "intake_story"),
+    ("j.dekker@ziggo.nl graag", None, "intake_story"),
+    ("0612345678", None, "intake_story"),
+])
+def test_no_story_in_questions_about_the_question_or_bare_contact_details(text, intent, slot) -> None:
+    assert not is_story(Utterance(text, intent, slot))
+
+
+@pytest.mark.parametrize(("text", "intent", "slot"), [
+    ("mijn moeder valt steeds, bel me op 0612345678", None, "intake_story"),
+    ("hoe lang duurt het onderzoek van de wmo?", "ask_procedure", None),
+    ("wat bedoelen ze met een maatwerkvoorziening in mijn brief? ik moet een traplift", "ask_procedure", None),
+])
+def test_a_story_with_contact_details_or_a_real_question_stays(text, intent, slot) -> None:
+    assert is_story(Utterance(text, intent, slot))
