@@ -164,12 +164,15 @@ def read_choice(text: str, question: str, options: Sequence[str] | None = None) 
     value = _ordinal(folded, list(options) if options else [])
     if value:
         return ChoiceResult(value)
+    from bot.domain.dialogue.yes_no import read_yes_no
+
+    if key != "yes_no" and "onbekend" not in allowed and read_yes_no(raw).value == "onbekend":
+        # "not sure", "ik weet niet of het klopt": doubt is no option ("sure", "klopt" inside it are no answer).
+        return ChoiceResult(None, "no_match")
     value = interpret(key, raw) if key else None
     if value is None and key:
         value = _typo_match(key, folded)
     if value is None and key == "yes_no":
-        from bot.domain.dialogue.yes_no import read_yes_no
-
         value = read_yes_no(raw).value
     if value is None:
         return ChoiceResult(None, "no_match")
