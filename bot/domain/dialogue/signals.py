@@ -47,6 +47,7 @@ class _QuestionRules:
     question_cues: frozenset[str]
     exclamations: frozenset[str]
     clause_subjects: frozenset[str]
+    about_the_question: tuple[re.Pattern[str], ...] = ()
 
 
 def _words(raw: object) -> frozenset[str]:
@@ -82,6 +83,7 @@ def _table() -> tuple[tuple[_Signal, ...], _QuestionRules]:
                 question_cues=_words(entry.get("question_cues")),
                 exclamations=_words(entry.get("exclamations")),
                 clause_subjects=_words(entry.get("clause_subjects")),
+                about_the_question=tuple(re.compile(p) for p in entry.get("about_the_question") or []),
             )
     names = [s.name for s in signals]
     if sorted(names) != sorted(KNOWN_SIGNALS) or question_rules is None:
@@ -273,3 +275,12 @@ def complaint_statement(text: str) -> bool:
         if any(p.search(candidate) for p in complaint.dissatisfaction):
             return True
     return False
+
+
+def asks_about_the_question(text: str) -> bool:
+    """True for a question about the assistant's own question ("wat bedoelt u met beheerder?").
+
+    Patterns: ``about_the_question`` of the question signal in data/priorities.yml.
+    """
+    folded = normalise_text(text or "")
+    return bool(folded) and any(p.search(folded) for p in _table()[1].about_the_question)

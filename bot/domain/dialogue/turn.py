@@ -25,6 +25,7 @@ from typing import Any
 from bot.domain.dialogue.answers import read_answer
 from bot.domain.dialogue.questions import Question
 from bot.domain.dialogue.signals import (
+    asks_about_the_question,
     complaint_statement,
     is_question,
     priority_order,
@@ -208,6 +209,9 @@ def _read_as_answer(
         if reading.understood and pending.kind in _KINDS_WHERE_ANSWER_WINS:
             return TurnReading(intent=ANSWER_INTENT, answer=answer, signal=signal)
         return TurnReading(intent=signal, signal=signal)
+    if signal == "question" and asks_about_the_question(text):
+        # "wat bedoelt u met beheerder?": explain the pending question, then ask it again.
+        return TurnReading(intent=FALLBACK_INTENT, signal=signal)
     if signal == "question" and not reading.understood:
         return TurnReading(intent=intent if intent in QUESTION_INTENTS else FALLBACK_INTENT, signal=signal)
     if signal == "question" and pending.kind == "free_text":

@@ -271,3 +271,26 @@ def test_a_clear_question_sentence_leads_over_a_situation(intent, ranking, readi
     from bot.domain.dialogue.turn import question_part
 
     assert question_part(intent, ranking, readings) == expected
+
+
+@pytest.mark.parametrize(("question", "text", "classifier"), [
+    (CONSENT, "wat bedoelt u met beheerder?", "ask_procedure"),
+    (CONSENT, "Wat bedoelt u daarmee?", "ask_privacy"),
+    (NAME, "hoe bedoelt u?", "ask_procedure"),
+    (TIME, "sorry ik snap de vraag niet", "ask_oco_tasks"),
+    (NAME, "waarom wilt u mijn naam weten?", "ask_privacy"),
+    (STORY, "wat bedoelt u?", "ask_procedure"),
+    (CONSENT, "wat is een beheerder?", "ask_procedure"),
+])
+def test_a_question_about_the_pending_question_gets_its_explanation(question, text, classifier) -> None:
+    reading = read_turn(text, classifier, 0.95, question)
+    assert reading.intent == "nlu_fallback"
+    assert reading.answer is None
+
+
+@pytest.mark.parametrize(("question", "text", "classifier"), [
+    (CONSENT, "wie kan mijn gegevens dan lezen?", "ask_privacy"),
+    (CONSENT, "wat kost het?", "ask_oco_cost"),
+])
+def test_a_real_question_in_the_middle_still_gets_its_answer(question, text, classifier) -> None:
+    assert read_turn(text, classifier, 0.95, question).intent == classifier
