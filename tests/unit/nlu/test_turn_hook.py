@@ -99,7 +99,8 @@ async def test_beside_a_complaint_the_procedure_question_is_answered_with_its_ow
     text = "Mijn hulp is afgewezen en dat is onterecht. Hoe lang heb ik om bezwaar te maken?"
     parse_data = parse(text, "complaint_or_objection", 0.8)
     parse_data["intent_ranking"].append({"name": "ask_procedure", "confidence": 0.12})
-    parse_data["response_selector"] = {"ask_procedure": {"response": {"utter_action": "utter_ask_procedure/klacht_gemeente"}}}
+    earlier = {"response": {"utter_action": "utter_ask_procedure/klacht_gemeente"}}
+    parse_data["response_selector"] = {"ask_procedure": earlier}
     pipeline = FakePipeline({"Hoe lang heb ik om bezwaar te maken?": ("ask_procedure", 0.97, "bezwaar_termijn")})
     await _read_question_sentences(None, pipeline, parse_data)
     assert parse_data["intent"]["name"] == "complaint_or_objection"
