@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -171,3 +172,33 @@ def test_english_variations_exist_for_the_key_answers() -> None:
     assert DOMAIN["slots"]["language"]["mappings"] == [{"type": "from_entity", "entity": "language"}]
     assert "language" in DOMAIN["entities"]
     assert "action_other_language" in DOMAIN["actions"]
+
+
+# Informal forms of address that a fixed text must never use (the polite form: Pan/Pani, siz, Ви,
+# the respectful Arabic plural).
+INFORMAL_FORMS = {
+    "pl": ["chcesz", "zadzwoń", "ciebie", "możesz", "jesteś", "naciśnij", "twój", "twoja"],
+    "tr": ["ister misin", "sen", "seni", "sana", "ara", "bas"],
+    "uk": ["хочеш", "ти", "тебе", "тобі", "зателефонуй", "натисни", "можеш"],
+    "ru": ["хочешь", "ты", "тебе", "позвони", "нажми", "можешь"],
+    "ar": ["هل تريد", "اتصل", "اضغط", "يمكنك", "أنت"],
+    "de": ["du", "dich", "dein", "ruf"],
+    "fr": ["tu", "toi", "ton", "appelle"],
+}
+
+
+@pytest.mark.parametrize("code", sorted(INFORMAL_FORMS))
+def test_every_fixed_text_uses_the_polite_form(code: str) -> None:
+    texts = language_texts(code)
+    assert texts is not None
+    for key in ("telefoon", "terugbellen", "crisis"):
+        text = texts[key].lower()
+        found = [form for form in INFORMAL_FORMS[code] if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text)]
+        assert not found, (code, key, found)
+
+
+def test_polish_says_pan_pani() -> None:
+    polish = language_texts("pl")
+    assert polish is not None
+    for key in ("telefoon", "terugbellen", "crisis"):
+        assert "Pan/Pani" in polish[key] or "Proszę" in polish[key], key
