@@ -16,9 +16,13 @@ How an answer to the pending question is handled:
    says in one sentence why it is needed (``utter_why_<slot>``) and offers the way out
    (stop, or the municipality's phone route).
    An answer to another question of the form typed here (a phone number at the name question)
-   is kept by ``recover_<slot>(text)`` when the form defines it, and is no miss.
+   is kept by ``recover_<slot>(text)`` when the form defines it, and is no miss. A change of an
+   earlier answer ("toch liever mail" at the time question) is found by ``other_answer`` before
+   the reading counts: kept, and the pending question asked again.
 4. Not understood: the first time ``utter_invalid_<slot>``; the second time one concrete example
-   (``utter_example_<slot>``) and the way out; never the same reply twice in a row. After
+   (``utter_example_<slot>``) and the way out (``utter_invalid_<slot>_<reason>`` and
+   ``utter_example_<slot>_<reason>`` first, when the reader's reason has its own text); never
+   the same reply twice in a row. After
    ``give_up`` tries a skippable question is left with its ``skip_value``; one that cannot be
    skipped ends the form with the phone route (``on_give_up``).
 
@@ -48,6 +52,15 @@ SKIP_INTENT = "skip"
 def response_or_default(domain: DomainDict, name: str, default: str) -> str:
     """``name`` when the domain defines that response, else ``default``."""
     return name if name in (domain.get("responses") or {}) else default
+
+
+def reply_for(domain: DomainDict, kind: str, slot: str, reason: str | None, default: str) -> str:
+    """``<kind>_<slot>_<reason>``, else ``<kind>_<slot>``, else ``default``: the first the domain has."""
+    if reason:
+        specific = f"{kind}_{slot}_{reason}"
+        if specific in (domain.get("responses") or {}):
+            return specific
+    return response_or_default(domain, f"{kind}_{slot}", default)
 
 
 class OcoFormValidationAction(FormValidationAction):
@@ -124,6 +137,12 @@ class OcoFormValidationAction(FormValidationAction):
         self, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         reading = self.reading(question, tracker)
+        text = latest_text(tracker)
+        other = self.other_answer(question, text, dispatcher, tracker) if not text.startswith("/") else None
+        if other is not None:
+            # The resident changed an earlier answer here ("toch liever mail"): that change is kept,
+            # the pending question is asked again (or what the change still needs), no miss counted.
+            return {question.slot: None, **other, ATTEMPTS_SLOT: 0}
         if reading.understood and reading.value is not None:
             accept = getattr(self, f"accept_{question.slot}", None)
             output = (
@@ -141,7 +160,14 @@ class OcoFormValidationAction(FormValidationAction):
             if recovered.get(question.slot) is None:
                 dispatcher.utter_message(response="utter_noted_other_answer")
             return {ATTEMPTS_SLOT: 0, **recovered}
-        return self.not_understood(question, dispatcher, tracker, domain)
+        return self.not_understood(question, dispatcher, tracker, domain, reason=reading.reason)
+
+    def other_answer(
+        self, question: Question, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[str, Any] | None:
+        """Slot updates when ``text`` changes an earlier answer of the form instead of answering
+        ``question``; it takes precedence over the reading. The form says what it kept. None by default."""
+        return None
 
     def skip(
         self, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -153,8 +179,12 @@ class OcoFormValidationAction(FormValidationAction):
         return {question.slot: None}
 
     def not_understood(
-        self, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self, question: Question, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+        reason: str | None = None,
     ) -> Dict[str, Any]:
+        """``reason``: why the reader refused the answer; ``utter_invalid_<slot>_<reason>`` and
+        ``utter_example_<slot>_<reason>`` say it when the domain has them ("not_valid" at the
+        phone question: the count of digits is right, the number is not)."""
         attempts = int(tracker.get_slot(ATTEMPTS_SLOT) or 0) + 1
         if attempts >= question.give_up:
             if question.skippable:
@@ -162,13 +192,11 @@ class OcoFormValidationAction(FormValidationAction):
                 return {question.slot: question.skip_value, ATTEMPTS_SLOT: 0}
             return {**self.on_give_up(question, dispatcher, tracker, domain), ATTEMPTS_SLOT: 0}
         if attempts % 2 == 1:
-            dispatcher.utter_message(
-                response=response_or_default(domain, f"utter_invalid_{question.slot}", "utter_invalid_answer")
-            )
+            dispatcher.utter_message(response=reply_for(domain, "utter_invalid", question.slot, reason,
+                                                        "utter_invalid_answer"))
         else:
-            dispatcher.utter_message(
-                response=response_or_default(domain, f"utter_example_{question.slot}", "utter_example_answer")
-            )
+            dispatcher.utter_message(response=reply_for(domain, "utter_example", question.slot, reason,
+                                                        "utter_example_answer"))
             self.way_out(question, dispatcher, tracker, domain)
         return {question.slot: None, ATTEMPTS_SLOT: attempts}
 

@@ -32,6 +32,7 @@ from actions.forms import OcoFormValidationAction
 from actions.gemeente import GemeenteSlotMixin
 from actions.intake_record import conversation_facts, draft_from, intake_store, notification_address
 from bot.domain.contact_validation import display_phone, normalise_email, normalise_phone
+from bot.domain.dialogue.contact_change import read_contact_change
 from bot.domain.handover.story import short_story
 from bot.domain.handover.summary import texts as summary_texts
 from bot.domain.intake_draft import MissingContact
@@ -43,6 +44,11 @@ logger = logging.getLogger(__name__)
 VIOLENCE_KINDS = frozenset({"domestic_violence", "child_abuse", "sexual_abuse"})
 EDITABLE = ("contact_name", "contact_preference", "contact_phone", "contact_email", "preferred_time", "intake_story")
 NO_TIME_PREFERENCE = "geen voorkeur"
+# Questions after the contact question where a typed address or number changes the contact
+# route; at those in PREFERENCE_WORDS_COUNT also "toch liever mail" (bot/domain/dialogue/contact_change.py).
+ROUTE_CHANGE_QUESTIONS = ("contact_phone", "contact_email", "intake_story", "safe_to_contact", "safe_message",
+                          "preferred_time", "intake_decision", "edit_field")
+PREFERENCE_WORDS_COUNT = ("contact_phone", "contact_email", "preferred_time", "intake_decision")
 
 
 def whatsapp_number(tracker: Tracker) -> str | None:
@@ -143,6 +149,37 @@ class ValidateIntakeForm(GemeenteSlotMixin, OcoFormValidationAction):
             return {"contact_preference": "email", "contact_email": normalise_email(text)}
         return None
 
+    def other_answer(self, question: Any, text: str, dispatcher: CollectingDispatcher,
+                     tracker: Tracker) -> Dict[str, Any] | None:
+        """A new contact route typed after the contact question: stored, and the preference switched.
+
+        "eigenlijk toch liever via de mail, agnieszka.k@gmail.com" at the time question stores the
+        address; "ik wil toch liever mail" at the preview switches and asks for the address. The
+        other route's detail is dropped, so the preview shows only the route the resident chose.
+        """
+        if question.slot not in ROUTE_CHANGE_QUESTIONS or tracker.get_slot("contact_preference") is None:
+            return None
+        change = read_contact_change(
+            text, kind=question.kind, phrases=question.slot in PREFERENCE_WORDS_COUNT,
+            preference=tracker.get_slot("contact_preference"), phone=tracker.get_slot("contact_phone"),
+            email=tracker.get_slot("contact_email"),
+        )
+        if change is None:
+            return None
+        updates: Dict[str, Any] = {"contact_preference": change.preference}
+        if change.preference == "email":
+            updates.update(contact_email=change.email, contact_phone=None)
+        else:
+            phone = change.phone or (tracker.get_slot("contact_phone")
+                                     if tracker.get_slot("contact_preference") in PHONE_PREFERENCES else None)
+            if change.preference == "whatsapp" and not phone:
+                phone = whatsapp_number(tracker)
+            updates.update(contact_phone=phone, contact_email=None)
+        if question.slot in ("intake_decision", "edit_field"):
+            updates.update(intake_decision=None, edit_field=None)  # the preview again, with the new route
+        dispatcher.utter_message(response=f"utter_contact_changed_{change.preference}")
+        return updates
+
     def recover_contact_name(self, text: str) -> Dict[str, Any] | None:
         """A phone number or e-mail typed at the name question is kept; the name is still asked."""
         found = self.recover_contact_preference(text)
@@ -230,9 +267,24 @@ def asked_in_this_handover(tracker: Tracker, responses: tuple[str, ...]) -> bool
     return False
 
 
+def preview_labels(language: str | None) -> Dict[str, Any]:
+    """The preview labels: data/summary.yml in Dutch, data/languages.yml ("voorvertoning") for
+    a resident who chats in another language that has them."""
+    import yaml
+
+    from bot.domain.language import LANGUAGES_FILE
+
+    if language and language != "nl":
+        raw = yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8")) or {}
+        labels = (raw.get("voorvertoning") or {}).get(language)
+        if labels:
+            return labels
+    return summary_texts()["preview"]
+
+
 def preview_text(tracker: Tracker) -> str:
-    """The preview a resident sees before "Versturen" (labels in data/summary.yml)."""
-    labels = summary_texts()["preview"]
+    """The preview a resident sees before "Versturen" (labels: ``preview_labels``)."""
+    labels = preview_labels(tracker.get_slot("language"))
     slug = tracker.get_slot("gemeente")
     lines = [labels["title"].format(gemeente_naam=gemeente_display_name(slug))]
     lines.append(f"- {labels['name']}: {tracker.get_slot('contact_name')}")
@@ -248,12 +300,14 @@ def preview_text(tracker: Tracker) -> str:
     if facts.story:
         lines.append(f"- {labels['story']}: {short_story(facts.story)}")
     if facts.life_domains:
-        lines.append(f"- {labels['domains']}: " + ", ".join(life_domain_label(d).lower() for d in facts.life_domains))
+        names = labels.get("life_domains") or {}
+        lines.append(f"- {labels['domains']}: "
+                     + ", ".join(names.get(d) or life_domain_label(d).lower() for d in facts.life_domains))
     return "\n".join(lines)
 
 
 class ActionAskIntakeDecision(Action):
-    """Show the prefilled intake in plain Dutch: Versturen / Aanpassen / Stoppen."""
+    """Show the prefilled intake in plain Dutch (or English): Versturen / Aanpassen / Stoppen."""
 
     def name(self) -> str:
         return "action_ask_intake_decision"

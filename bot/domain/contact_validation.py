@@ -37,6 +37,39 @@ def normalise_phone(text: str | None, region: str = DEFAULT_REGION) -> str | Non
     return None
 
 
+# A run that looks like one phone number: digits with spaces, dashes, dots, slashes or brackets.
+_PHONE_CANDIDATE = re.compile(r"\+?\d[\d\s\-.()/]*\d")
+DUTCH_NATIONAL_DIGITS = 10
+
+
+def phone_problem(text: str | None) -> str | None:
+    """Why the number in ``text`` is refused: "length" or "not_valid"; None without digits.
+
+    "length": a Dutch number without the right count of digits (10, "06 12345678"; after +31
+    or 0031 nine). "not_valid": the count is right (or the number is foreign) but it is not a
+    number in use ("06 98765432": 069 is no mobile range). A resident must never be told the
+    count is wrong when it is not.
+    """
+    if not text:
+        return None
+    candidates = [m.group(0) for m in _PHONE_CANDIDATE.finditer(text)]
+    if not candidates:
+        return None
+    candidate = max(candidates, key=lambda c: sum(ch.isdigit() for ch in c))
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    international = candidate.startswith("+") or digits.startswith("00")
+    if international:
+        digits = digits[2:] if digits.startswith("00") else digits
+        if not digits.startswith("31"):
+            return "not_valid"  # a foreign number: its length rules are not ours to explain
+        national = "0" + digits[2:]
+        if national.startswith("00"):  # "+31 (0)6 ..."
+            national = national[1:]
+    else:
+        national = digits
+    return "not_valid" if len(national) == DUTCH_NATIONAL_DIGITS else "length"
+
+
 def normalise_email(text: str | None) -> str | None:
     """Return the first syntactically valid e-mail address in `text`, lower-cased, else None.
 

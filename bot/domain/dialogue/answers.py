@@ -24,7 +24,8 @@ button payload is handled by the caller) gives ``Reading(skip=True, understood=F
 every kind: whether a question may be skipped is the form's decision, not the reader's.
 
 Reasons when not understood: "empty", "skip", "question", "unclear", "digits", "email",
-"phone", "not_a_name", "sentence", "invalid", "no_contact" ("heb ik niet" at the phone or
+"phone", "not_a_name", "sentence", "invalid" (a phone number: the count of digits is wrong),
+"not_valid" (a phone number with the right count that is not in use), "no_contact" ("heb ik niet" at the phone or
 e-mail question), "ambiguous", "no_match", "not_offered", "dont_know" (municipality).
 The message text is never logged.
 """
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from bot.domain.contact_validation import normalise_email, normalise_phone
+from bot.domain.contact_validation import normalise_email, normalise_phone, phone_problem
 from bot.domain.dialogue.choices import read_choice
 from bot.domain.dialogue.names import read_name
 from bot.domain.dialogue.signals import is_question
@@ -134,7 +135,8 @@ def _read_phone(text: str) -> Reading:
     if is_question(text):
         return _no("phone", "question")
     if any(ch.isdigit() for ch in text):
-        return _no("phone", "invalid")
+        # "invalid": the count of digits is wrong; "not_valid": the count is right, the number is not in use.
+        return _no("phone", "not_valid" if phone_problem(text) == "not_valid" else "invalid")
     if _NO_CONTACT.match(normalise_text(text)):
         return _no("phone", "no_contact")
     return _no("phone", "unclear")

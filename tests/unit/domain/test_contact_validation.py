@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.contact_validation import normalise_email, normalise_phone
+from bot.domain.contact_validation import normalise_email, normalise_phone, phone_problem
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,31 @@ def test_email_addresses_are_extracted_and_lower_cased(text: str, expected: str)
 )
 def test_invalid_email_addresses_are_rejected(text: str | None) -> None:
     assert normalise_email(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("06-98 76 54 32", "not_valid"),
+        ("0698765432", "not_valid"),
+        ("bel me op 06 98765432 graag", "not_valid"),
+        ("+31 6 98765432", "not_valid"),
+        ("0031698765432", "not_valid"),
+        ("+31 (0)6 98765432", "not_valid"),
+        ("0970123456", "not_valid"),
+        ("1234567890", "not_valid"),
+        ("+44 7911 12345", "not_valid"),
+        ("06", "length"),
+        ("0612345", "length"),
+        ("06 1234 567", "length"),
+        ("06123456789", "length"),
+        ("+31 6 1234567", "length"),
+        ("061234567890123", "length"),
+        ("bel me maar", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_reason_a_number_is_refused_is_right(text: str | None, problem: str | None) -> None:
+    assert normalise_phone(text) is None
+    assert phone_problem(text) == problem
