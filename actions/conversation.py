@@ -121,7 +121,7 @@ class ActionHandleFallback(Action):
             dispatcher.utter_message(response="utter_offer_human")
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
-        buttons = fallback_buttons(ranking, latest_text(tracker))
+        buttons = fallback_buttons(ranking, latest_text(tracker), tracker.get_slot("language"))
         dispatcher.utter_message(response="utter_clarify_topics", buttons=buttons)
         return []
 

@@ -30,9 +30,12 @@ FALLBACK_INTENT = "nlu_fallback"
 class Button:
     title: str
     payload: str
+    title_en: str = ""
 
-    def as_rasa(self) -> dict[str, str]:
-        return {"title": self.title, "payload": self.payload}
+    def as_rasa(self, language: str | None = None) -> dict[str, str]:
+        """A Rasa button; the English title when ``language`` is "en" and the file has one."""
+        title = self.title_en if language == "en" and self.title_en else self.title
+        return {"title": title, "payload": self.payload}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class FallbackTopics:
 def _button(raw: Any, where: str) -> Button:
     if not isinstance(raw, dict) or not raw.get("titel") or not str(raw.get("payload", "")).startswith("/"):
         raise ValueError(f"{FALLBACK_TOPICS_FILE.name}: {where} needs `titel` and a payload starting with '/'")
-    return Button(title=str(raw["titel"]), payload=str(raw["payload"]))
+    return Button(title=str(raw["titel"]), payload=str(raw["payload"]), title_en=str(raw.get("title_en") or ""))
 
 
 @lru_cache(maxsize=1)
@@ -102,8 +105,10 @@ def likely_topics(ranking: Iterable[dict[str, Any]], text: str = "", topics: Fal
     return chosen
 
 
-def fallback_buttons(ranking: Iterable[dict[str, Any]], text: str = "") -> list[dict[str, str]]:
-    """Rasa buttons: the likely topics, then "Ik wil iemand spreken"."""
+def fallback_buttons(
+    ranking: Iterable[dict[str, Any]], text: str = "", language: str | None = None
+) -> list[dict[str, str]]:
+    """Rasa buttons: the likely topics, then "Ik wil iemand spreken" (English titles for "en")."""
     config = load_fallback_topics()
-    buttons = [config.topics[name].as_rasa() for name in likely_topics(ranking, text, config)]
-    return [*buttons, config.person.as_rasa()]
+    buttons = [config.topics[name].as_rasa(language) for name in likely_topics(ranking, text, config)]
+    return [*buttons, config.person.as_rasa(language)]

@@ -76,3 +76,18 @@ async def test_first_miss_offers_topics_second_offers_a_person() -> None:
         "/ask_oco_independence", "/ask_oco_vs_wijkteam", "/request_human",
     ]
     assert [m["response"] for m in twice.messages] == ["utter_offer_human"]
+
+
+def test_english_residents_get_english_button_titles_with_the_same_payloads() -> None:
+    ranking = [{"name": "ask_oco_cost", "confidence": 0.4}, {"name": "ask_what_is_oco", "confidence": 0.3}]
+    dutch = fallback_buttons(ranking, "")
+    english = fallback_buttons(ranking, "", "en")
+    assert [b["payload"] for b in english] == [b["payload"] for b in dutch]
+    titles = ["What does it cost?", "What is client support?", "I want to talk to a person"]
+    assert [b["title"] for b in english] == titles
+    assert fallback_buttons(ranking, "", "nl") == dutch
+
+
+def test_every_topic_has_an_english_title() -> None:
+    config = load_fallback_topics()
+    assert all(button.title_en for button in [*config.topics.values(), config.person])
