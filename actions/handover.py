@@ -27,9 +27,9 @@ from actions.common import (
     served_gemeenten_text,
 )
 from actions.gemeente import give_contact_details
+from actions.intake_form import preview_labels
 from actions.intake_record import story_so_far
 from bot.domain.catalogue import is_served
-from bot.domain.handover.summary import texts as summary_texts
 
 
 def gemeente_slots_from_entity(tracker: Tracker) -> list[EventType]:
@@ -71,7 +71,7 @@ class ActionIntakeDone(Action):
         forget = reset_slots(INTAKE_SLOTS)
         if reference and tracker.get_slot("intake_decision") == "versturen":
             preference = tracker.get_slot("contact_preference")
-            labels = summary_texts()["preview"]["preferences"]
+            labels = preview_labels(tracker.get_slot("language")).get("preferences") or {}
             dispatcher.utter_message(response="utter_intake_sent", intake_reference=reference)
             dispatcher.utter_message(
                 response="utter_intake_next_steps",
@@ -93,6 +93,7 @@ class ActionIntakeDone(Action):
                 served_gemeenten=served_gemeenten_text(),
                 gemeente_naam=gemeente_display_name(slug),
             )
+            dispatcher.utter_message(response="utter_intake_unserved_2")
             return forget
         if tracker.get_slot("consent") == "nee":
             dispatcher.utter_message(response="utter_consent_refused")

@@ -150,6 +150,24 @@ async def test_intake_done_without_sending_says_nothing_was_kept() -> None:
     assert as_dict(events)["contact_name"] is None
 
 
+@pytest.mark.parametrize("slug", ["noord-beveland", "zwijndrecht", "lelystad"])
+async def test_a_request_from_an_unserved_municipality_gets_a_way_forward(slug: str) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionIntakeDone().run(dispatcher, tracker(slots={"gemeente": slug, "contact_name": "Gerrit"}), DOMAIN)
+    assert said(dispatcher) == ["utter_intake_unserved", "utter_intake_unserved_2"]
+    assert dispatcher.messages[-1].get("response") == "utter_intake_unserved_2"
+
+
+@pytest.mark.parametrize(("language", "channel"), [("en", "phone"), (None, "telefoon"), ("nl", "telefoon")])
+async def test_after_sending_the_contact_route_is_named_in_the_residents_language(language, channel) -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"gemeente": "almere", "intake_reference": "OCO-2026-00001", "intake_decision": "versturen",
+             "contact_preference": "telefoon", "language": language}
+    await ActionIntakeDone().run(dispatcher, tracker(slots=slots), DOMAIN)
+    next_steps = next(m for m in dispatcher.messages if m.get("response") == "utter_intake_next_steps")
+    assert next_steps["contact_channel"] == channel
+
+
 def test_lexicon_outweighs_a_stray_diet_entity() -> None:
     from actions.clarification import domains_in_message
 
