@@ -24,7 +24,8 @@ from sanic import Sanic
 from bot.domain.safety import crisis_reply_texts, detect_crisis
 from bot.ops.gate.limits import limit_texts
 from bot.ops.settings import load_settings
-from bot.rasa_plugins.channels.rest import ActionServerProbe, SafeRestInput
+from bot.rasa_plugins.channels.rest import SafeRestInput
+from bot.rasa_plugins.channels.shared import ActionServerProbe
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
 from tests.support.channels import (
