@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import column, delete, inspect, table
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.ops.intake.db import make_engine
 from bot.ops.intake.store import IntakeStore
@@ -54,8 +55,12 @@ def _missing_sqlite_file(url: str) -> bool:
     )
 
 
-def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
-    """Delete every tracker event of one conversation; return how many were removed."""
+def _delete_events(tracker_store_url: str, condition: ColumnElement[bool]) -> int:
+    """Delete the tracker events that meet `condition`; return how many were removed.
+
+    0 without touching anything when the tracker store is a SQLite file that does not
+    exist yet or has no `events` table. Database errors (SQLAlchemyError) propagate.
+    """
     if _missing_sqlite_file(tracker_store_url):
         return 0
     engine = make_engine(tracker_store_url, wal=False)
@@ -63,25 +68,20 @@ def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
         if not _has_events_table(engine):
             return 0
         with engine.begin() as conn:
-            removed = conn.execute(delete(_events).where(_events.c.sender_id == sender_id))
+            removed = conn.execute(delete(_events).where(condition))
             return removed.rowcount
     finally:
         engine.dispose()
+
+
+def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
+    """Delete every tracker event of one conversation; return how many were removed."""
+    return _delete_events(tracker_store_url, _events.c.sender_id == sender_id)
 
 
 def purge_conversation_events(tracker_store_url: str, cutoff: datetime) -> int:
     """Delete tracker events older than `cutoff`; return how many were removed."""
-    if _missing_sqlite_file(tracker_store_url):
-        return 0
-    engine = make_engine(tracker_store_url, wal=False)
-    try:
-        if not _has_events_table(engine):
-            return 0
-        with engine.begin() as conn:
-            removed = conn.execute(delete(_events).where(_events.c.timestamp < cutoff.timestamp()))
-            return removed.rowcount
-    finally:
-        engine.dispose()
+    return _delete_events(tracker_store_url, _events.c.timestamp < cutoff.timestamp())
 
 
 def erase_intake(

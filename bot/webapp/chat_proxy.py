@@ -16,13 +16,11 @@ numbers first (bot/ops/gate/safety_net.py). Message text and sender ids are neve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import yaml
 from sanic import Blueprint, Request
 from sanic.exceptions import InvalidUsage
@@ -32,18 +30,16 @@ from bot.domain.slugs import clean_slug
 from bot.domain.vocabulary import WEB
 from bot.ops.gate.client_address import client_address
 from bot.ops.gate.limits import RateLimiter, rate_limiter_from_settings
-from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
 from bot.ops.gate.rate_limits import address_limiter
 from bot.ops.gate.safety_net import crisis_texts
 from bot.ops.gate.sender_ids import valid_web_sender
 from bot.ops.gate.text_clean import clean_message, is_encodable
 from bot.ops.settings import load_settings
+from bot.webapp.rasa_client import RasaUnavailable, send_to_rasa
 
 logger = logging.getLogger(__name__)
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
-# Below the widget's own 20 s timeout, so residents get the fallback text instead.
-RASA_TIMEOUT_SECONDS = 18.0
 CHANNEL = WEB  # metadata.channel of every widget message
 
 
@@ -56,10 +52,6 @@ CORS_HEADERS = {
 }
 
 bp = Blueprint("chat_proxy")
-
-
-class RasaUnavailable(Exception):
-    """Rasa did not answer, answered 5xx or answered something that is not a message list."""
 
 
 def max_message_length() -> int:
@@ -113,38 +105,6 @@ def valid_sender(value: Any) -> bool:
 def bot_messages(sender: str, text: str) -> list[dict[str, str]]:
     """One message in the format of Rasa's REST channel."""
     return [{"recipient_id": sender, "text": text}]
-
-
-async def send_to_rasa(
-    session: aiohttp.ClientSession,
-    rasa_url: str,
-    sender: str,
-    message: str,
-    metadata: dict[str, Any],
-    timeout: float = RASA_TIMEOUT_SECONDS,
-    proxy_secret: str | None = None,
-) -> list[dict[str, Any]]:
-    """POST to Rasa's REST webhook as the web app's proxy and return its list of messages.
-
-    ``proxy_secret`` defaults to OCO_PROXY_SECRET; with it Rasa trusts
-    ``metadata.channel`` ("web") and ``metadata.staff_test`` (the staff test page).
-    """
-    url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
-    payload = {"sender": sender, "message": message, "metadata": metadata}
-    secret = load_settings().proxy_secret if proxy_secret is None else proxy_secret
-    headers = {PROXY_SECRET_HEADER: secret} if secret else {}
-    try:
-        async with session.post(
-            url, json=payload, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
-        ) as resp:
-            if resp.status >= 400:
-                raise RasaUnavailable(f"status {resp.status}")
-            answer = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-        raise RasaUnavailable(type(exc).__name__) from exc
-    if not isinstance(answer, list):
-        raise RasaUnavailable("answer is not a list")
-    return answer
 
 
 def _bad_request(reason: str) -> HTTPResponse:

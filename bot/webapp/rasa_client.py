@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 import aiohttp
 
+# The header with OCO_PROXY_SECRET: Rasa's REST channel then trusts `metadata.channel` and
+# `metadata.staff_test` from the web app.
+from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
+
 RASA_TIMEOUT_SECONDS = 18.0  # below the widget's own 20 s timeout
 TRACKER_TIMEOUT_SECONDS = 10.0
-# Header with OCO_PROXY_SECRET: Rasa's REST channel then trusts `metadata.channel` and
-# `metadata.staff_test` from the web app (bot/ops/gate/proxy_auth.py).
-PROXY_SECRET_HEADER = "X-OCO-Proxy-Secret"  # noqa: S105 - a header name
 
 
 class RasaUnavailable(Exception):
@@ -46,7 +47,11 @@ async def send_to_rasa(
     timeout: float = RASA_TIMEOUT_SECONDS,
     proxy_secret: str = "",
 ) -> list[dict[str, Any]]:
-    """POST to Rasa's REST webhook and return its list of messages."""
+    """POST to Rasa's REST webhook and return its list of messages.
+
+    With ``proxy_secret`` (OCO_PROXY_SECRET) Rasa trusts ``metadata.channel`` ("web") and
+    ``metadata.staff_test``. Raises RasaUnavailable for every transport, status or shape
+    failure."""
     url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
     payload = {"sender": sender, "message": message, "metadata": metadata}
     headers = {PROXY_SECRET_HEADER: proxy_secret} if proxy_secret else None

@@ -149,8 +149,9 @@ def login_redirect(request: Request) -> HTTPResponse:
     return redirect("/staff/login?" + urlencode({"next": target}), status=303)
 
 
-def staff_page(handler: Handler) -> Handler:
-    """Pages: redirect to the login page without a valid token or session."""
+def _staff_only(handler: Handler, json_answer: bool, refuse: Callable[[Request], HTTPResponse]) -> Handler:
+    """`handler` run only for a valid token or session; else `refuse(request)`, and a 503
+    (JSON or HTML after `json_answer`) when the staff accounts cannot be read."""
 
     @functools.wraps(handler)
     async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
@@ -158,29 +159,22 @@ def staff_page(handler: Handler) -> Handler:
             member = await current_staff(request)
         except SQLAlchemyError as exc:
             logger.warning("staff auth: accounts not readable (%s)", type(exc).__name__)
-            return database_down(json_answer=False)
+            return database_down(json_answer=json_answer)
         if member is None:
-            return login_redirect(request)
+            return refuse(request)
         return await handler(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_page(handler: Handler) -> Handler:
+    """Pages: redirect to the login page without a valid token or session."""
+    return _staff_only(handler, json_answer=False, refuse=login_redirect)
 
 
 def staff_json(handler: Handler) -> Handler:
     """JSON endpoints: the one 401 answer without a valid token or session."""
-
-    @functools.wraps(handler)
-    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-        try:
-            member = await current_staff(request)
-        except SQLAlchemyError as exc:
-            logger.warning("staff auth: accounts not readable (%s)", type(exc).__name__)
-            return database_down(json_answer=True)
-        if member is None:
-            return unauthorized()
-        return await handler(request, *args, **kwargs)
-
-    return wrapper
+    return _staff_only(handler, json_answer=True, refuse=lambda _request: unauthorized())
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -214,6 +208,16 @@ def csrf_valid(request: Request) -> bool:
     expected = csrf_for(request)
     submitted = request.form.get("csrf") if request.form else None
     return isinstance(submitted, str) and secret_equals(submitted, expected)
+
+
+def form_value(request: Request, name: str) -> str:
+    """A form field of `request` as text: '' when it is missing, not text, or the body is not
+    a readable form (a malformed multipart body is treated as empty, never raised)."""
+    try:
+        value = request.form.get(name) if request.form else None
+    except Exception:  # malformed multipart bodies: treat as empty
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def set_session_cookie(request: Request, response: HTTPResponse, session_id: str) -> None:

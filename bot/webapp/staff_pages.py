@@ -39,6 +39,7 @@ from bot.webapp.staff_auth import (
     clear_session_cookie,
     csrf_valid,
     current_staff,
+    form_value,
     member_for_token,
     render,
     safe_next,
@@ -85,15 +86,6 @@ def _status_choices() -> str:
     return join_dutch((status_label(s) for s in INTAKE_STATUSES), OR)
 
 
-def _form_value(request: Request, name: str) -> str:
-    """A form field as text ('' when missing or not a form post)."""
-    try:
-        value = request.form.get(name) if request.form else None
-    except Exception:  # malformed multipart bodies: treat as empty
-        return ""
-    return value if isinstance(value, str) else ""
-
-
 def _scope(member: StaffMember) -> str | None:
     """The municipality a member is limited to (None: all)."""
     return None if member.is_admin else member.gemeente
@@ -124,7 +116,7 @@ async def login_form(request: Request) -> HTTPResponse:
 async def login(request: Request) -> HTTPResponse:
     """Check the pasted code (throttled per address) and start a server-side session."""
     settings = request.app.ctx.settings
-    target = safe_next(_form_value(request, "next"))
+    target = safe_next(form_value(request, "next"))
     address = _client(request)
     throttle = _login_throttle(request)
     wait = throttle.wait_seconds(address)
@@ -137,7 +129,7 @@ async def login(request: Request) -> HTTPResponse:
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    given = _form_value(request, "token").strip()
+    given = form_value(request, "token").strip()
     try:
         member = await member_for_token(request, given) if given else None
         session_id = (
@@ -256,7 +248,7 @@ async def change_status(request: Request, reference: str) -> HTTPResponse:
     if not csrf_valid(request):
         return html(BAD_FORM_TEXT, status=403)
     member = staff_of(request)
-    status = _form_value(request, "status")
+    status = form_value(request, "status")
     if status not in INTAKE_STATUSES:
         return html(staff_text("choose_status", statuses=_status_choices()), status=400)
     store = request.app.ctx.intake_store

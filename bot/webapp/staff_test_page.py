@@ -24,7 +24,7 @@ from bot.domain.slugs import clean_slug
 from bot.domain.vocabulary import STAFF_TEST_SENDER_PREFIX, WEB
 from bot.ops.gate.sender_ids import is_staff_test_sender
 from bot.webapp.rasa_client import RasaUnavailable, fetch_tracker, send_to_rasa
-from bot.webapp.staff_auth import BAD_FORM_TEXT, csrf_valid, render, staff_json, staff_page
+from bot.webapp.staff_auth import BAD_FORM_TEXT, csrf_valid, form_value, render, staff_json, staff_page
 from bot.webapp.staff_texts import staff_text
 
 logger = logging.getLogger(__name__)
@@ -145,14 +145,6 @@ async def _load_turns(request: Request, conversation_id: str) -> list[dict[str, 
     return conversation_turns(tracker)
 
 
-def _form_value(request: Request, name: str) -> str:
-    try:
-        value = request.form.get(name) if request.form else None
-    except Exception:  # malformed multipart bodies: treat as empty
-        return ""
-    return value if isinstance(value, str) else ""
-
-
 @bp.get("/test")
 @staff_page
 async def test_page(request: Request) -> HTTPResponse:
@@ -187,11 +179,11 @@ async def test_send(request: Request) -> HTTPResponse:
     """Send one test message to Rasa, then show the page again (post/redirect/get)."""
     if not csrf_valid(request):
         return html(BAD_FORM_TEXT, status=403)
-    conversation_id = _form_value(request, "c")
+    conversation_id = form_value(request, "c")
     if not is_staff_test_conversation(conversation_id):
         conversation_id = new_conversation_id()
-    gemeente = clean_slug(_form_value(request, "gemeente"))
-    message = _form_value(request, "message").strip()
+    gemeente = clean_slug(form_value(request, "gemeente"))
+    message = form_value(request, "message").strip()
     settings = request.app.ctx.settings
     if message and len(message) <= settings.max_message_length:
         metadata: dict[str, Any] = {"channel": WEB, "staff_test": True}

@@ -1,5 +1,6 @@
 """Channel test helpers: a stand-in for the Rasa agent, signed WhatsApp deliveries, serving a
-channel's blueprint on a free port, and a fixed action-server probe for the REST channel.
+channel's blueprint on a free port, a fixed action-server probe for the REST channel and a
+stand-in for Rasa's REST webhook (what the web app's chat proxy talks to).
 
 The fixtures built on them (``graph``, ``make_webhook``, ``webhook``) are in
 tests/unit/channels/conftest.py.
@@ -8,15 +9,17 @@ tests/unit/channels/conftest.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Callable, Dict, List
 
 import aiohttp
+from aiohttp import web
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
@@ -68,6 +71,16 @@ def delivery(*messages: Dict[str, Any], statuses: list | None = None) -> Dict[st
 def encode(payload: Dict[str, Any]) -> bytes:
     """Like Meta: compact JSON with non-ASCII characters as raw UTF-8."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def post_signed(url: str, payload: Dict[str, Any]) -> int:
+    """POST `payload` to a WhatsApp webhook like Meta (compact JSON, signed with APP_SECRET),
+    in a session of its own; returns the HTTP status."""
+    body = encode(payload)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=body, headers={"Content-Type": "application/json",
+                                                      "X-Hub-Signature-256": sign(body)}) as resp:
+            return resp.status
 
 
 @dataclass
@@ -170,3 +183,29 @@ class FixedProbe:
 
     async def ok(self) -> bool:
         return self._ok
+
+
+@contextlib.asynccontextmanager
+async def rasa_rest_double(record: Callable[[Dict[str, Any], web.Request], None]) -> AsyncIterator[str]:
+    """Rasa's REST webhook as a double on a free port of 127.0.0.1; yields its base URL.
+
+    Every POST to ``/webhooks/rest/webhook`` is passed to ``record(body, request)`` and
+    answered with one "Hallo!" to its sender. The server stops when the block ends.
+    """
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        record(body, request)
+        return web.json_response([{"recipient_id": body["sender"], "text": "Hallo!"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 from bot.domain.contact_validation import normalise_email, normalise_phone, phone_problem
 from bot.domain.dialogue.choices import read_choice
@@ -126,35 +126,50 @@ def _with_slips_fixed(text: str, slips: tuple[tuple[re.Pattern[str], str], ...])
     return text
 
 
-def _read_phone(text: str) -> Reading:
-    phone = normalise_phone(text) or normalise_phone(_with_slips_fixed(text, _PHONE_SLIPS))
-    if phone:
-        return _ok("phone", phone)
-    if normalise_email(text):
-        return _no("phone", "email")
+def _read_contact(
+    text: str,
+    kind: str,
+    normalise: Callable[[str], str | None],
+    slips: tuple[tuple[re.Pattern[str], str], ...],
+    other_kind: str,
+    normalise_other: Callable[[str], str | None],
+    attempted: Callable[[str], bool],
+    invalid_reason: Callable[[str], str] = lambda _answer: "invalid",
+) -> Reading:
+    """An answer to the `kind` contact question ("phone" or "email"), read the same way for both.
+
+    The value as `normalise` finds it, also after fixing the usual `slips`; else why not:
+    the other contact kind (`other_kind`), a question, an `attempted` but invalid value (its
+    reason from `invalid_reason`), an explicit "no contact" answer, or "unclear". Never raises.
+    """
+    value = normalise(text) or normalise(_with_slips_fixed(text, slips))
+    if value:
+        return _ok(kind, value)
+    if normalise_other(text):
+        return _no(kind, other_kind)
     if is_question(text):
-        return _no("phone", "question")
-    if any(ch.isdigit() for ch in text):
-        # "invalid": the count of digits is wrong; "not_valid": the count is right, the number is not in use.
-        return _no("phone", "not_valid" if phone_problem(text) == "not_valid" else "invalid")
+        return _no(kind, "question")
+    if attempted(text):
+        return _no(kind, invalid_reason(text))
     if _NO_CONTACT.match(normalise_text(text)):
-        return _no("phone", "no_contact")
-    return _no("phone", "unclear")
+        return _no(kind, "no_contact")
+    return _no(kind, "unclear")
+
+
+def _phone_problem_reason(text: str) -> str:
+    return "not_valid" if phone_problem(text) == "not_valid" else "invalid"
+
+
+def _read_phone(text: str) -> Reading:
+    # "invalid": the count of digits is wrong; "not_valid": the count is right, the number is not in use.
+    return _read_contact(text, "phone", normalise_phone, _PHONE_SLIPS, "email", normalise_email,
+                         attempted=lambda answer: any(ch.isdigit() for ch in answer),
+                         invalid_reason=_phone_problem_reason)
 
 
 def _read_email(text: str) -> Reading:
-    email = normalise_email(text) or normalise_email(_with_slips_fixed(text, _EMAIL_SLIPS))
-    if email:
-        return _ok("email", email)
-    if normalise_phone(text):
-        return _no("email", "phone")
-    if is_question(text):
-        return _no("email", "question")
-    if "@" in text:
-        return _no("email", "invalid")
-    if _NO_CONTACT.match(normalise_text(text)):
-        return _no("email", "no_contact")
-    return _no("email", "unclear")
+    return _read_contact(text, "email", normalise_email, _EMAIL_SLIPS, "phone", normalise_phone,
+                         attempted=lambda answer: "@" in answer)
 
 
 def _read_gemeente(text: str, metadata_gemeente: str | None) -> Reading:

@@ -5,6 +5,8 @@
 - ``bot.rasa_plugins.channels.whatsapp.WhatsAppInput``: WhatsApp Business Cloud API webhook,
   served by Rasa at ``/webhooks/whatsapp/webhook`` (see docs/whatsapp.md).
 
-What every channel shares with the web app (limits, the crisis safety net, sender ids) is in
+What both channels share (reading a body up to a limit, the action-server probe, the fault
+text with a phone route) is in ``bot.rasa_plugins.channels.shared``; what every channel
+shares with the web app (limits, the crisis safety net, sender ids) is in
 bot/ops/gate/.
 """

@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List
 
-import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -49,6 +48,7 @@ from bot.ops.gate.rate_limits import address_limiter, conversation_limiter
 from bot.ops.gate.safety_net import already_answered, crisis_texts
 from bot.ops.gate.text_clean import clean_message, is_encodable
 from bot.ops.settings import Settings, load_settings
+from bot.rasa_plugins.channels.shared import ActionServerProbe, fault_text, read_body
 from bot.rasa_plugins.store_health import tracker_store_failed_since
 
 logger = logging.getLogger(__name__)
@@ -58,59 +58,9 @@ logger = logging.getLogger(__name__)
 logging_privacy.install()
 
 CHANNEL_NAME = "rest"
-PROBE_TTL_S = 0.0
-PROBE_TIMEOUT_S = 1.0
 RETRY_AFTER_S = "60"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-class ActionServerProbe:
-    """Whether the action server answers ``GET /health`` (a local call of about a millisecond).
-
-    The channel asks while the message is being processed, so it costs no waiting time.
-    ``ttl_s`` > 0 reuses a good answer for that long.
-    """
-
-    def __init__(self, health_url: str, ttl_s: float = PROBE_TTL_S) -> None:
-        self.health_url = health_url
-        self.ttl_s = ttl_s
-        self._ok_until = float("-inf")
-        self._session: aiohttp.ClientSession | None = None
-
-    async def ok(self) -> bool:
-        if time.monotonic() < self._ok_until:
-            return True
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S))
-        try:
-            async with self._session.get(self.health_url) as resp:
-                ok = resp.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-            ok = False
-        if ok:
-            self._ok_until = time.monotonic() + self.ttl_s
-        return ok
-
-
-def phone_route(gemeente: Any, texts: Dict[str, str]) -> str:
-    """'Bel <OCO provider>: <number>' from the catalogue when the municipality is known."""
-    if isinstance(gemeente, str) and gemeente:
-        try:
-            from bot.domain.catalogue import load_catalogue
-
-            entry = load_catalogue().get(gemeente)
-        except Exception:  # a catalogue problem must not take the fallback text down
-            entry = None
-        provider = entry.oco_by_phone if entry else None
-        if provider:
-            return texts["phone_route_known"].format(naam=provider.naam, telefoon=provider.telefoon)
-    return texts["phone_route_default"]
-
-
-def fault_text(gemeente: Any, texts: Dict[str, str]) -> str:
-    """'Sorry, een deel van de wegwijzer werkt nu even niet ...' with a phone route."""
-    return texts["actions_down"].format(phone_route=phone_route(gemeente, texts))
 
 
 def _bad_request(reason: str, status: int = 400) -> HTTPResponse:
@@ -190,7 +140,7 @@ class SafeRestInput(InputChannel):
     ) -> None:
         self.settings = settings or load_settings()
         self.texts = limit_texts()
-        self.probe = probe or ActionServerProbe(self.settings.action_server_url.rstrip("/") + "/health")
+        self.probe = probe or ActionServerProbe.for_settings(self.settings)
         self.conversation_limits = conversation_limits or conversation_limiter(self.settings)
         self.address_limits = address_limits or address_limiter(self.settings)
         self._warned_proxy = False
@@ -202,21 +152,6 @@ class SafeRestInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
         return cls()
-
-    async def _read_body(self, request: Request) -> bytes | None:
-        """The raw body, or None when it is larger than the limit."""
-        limit = self.settings.max_body_bytes
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
-            return None
-        body = bytearray()
-        while True:
-            chunk = await request.stream.read()
-            if chunk is None:
-                return bytes(body)
-            body += chunk
-            if len(body) > limit:
-                return None
 
     def _reply(self, sender: str, text: str) -> Dict[str, Any]:
         return {"recipient_id": sender, "text": text}
@@ -298,7 +233,7 @@ class SafeRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body = await self._read_body(request)
+            body = await read_body(request, self.settings.max_body_bytes)
             if body is None:
                 return _bad_request("payload too large", status=413)
             try:

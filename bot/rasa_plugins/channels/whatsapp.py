@@ -41,6 +41,7 @@ from bot.ops.gate.limits import RateLimiter, is_too_long, limit_texts, rate_limi
 from bot.ops.gate.safety_net import already_answered, crisis_texts
 from bot.ops.gate.text_clean import clean_message
 from bot.ops.settings import Settings, load_settings
+from bot.rasa_plugins.channels.shared import ActionServerProbe, fault_text, read_body
 from bot.rasa_plugins.channels.whatsapp_dedup import InMemoryMessageIdCache, MessageIdCache
 from bot.rasa_plugins.channels.whatsapp_format import (
     ChannelTexts,
@@ -225,11 +226,7 @@ class WhatsAppInput(InputChannel):
         self.rate_limiter = rate_limiter or rate_limiter_from_settings(self.settings)
         self.limit_texts = limit_texts()
         self._rate_noticed: Dict[str, float] = {}
-        if action_probe is None:
-            from bot.rasa_plugins.channels.rest import ActionServerProbe
-
-            action_probe = ActionServerProbe(self.settings.action_server_url.rstrip("/") + "/health")
-        self.action_probe = action_probe
+        self.action_probe = ActionServerProbe.for_settings(self.settings) if action_probe is None else action_probe
 
     @classmethod
     def name(cls) -> str:
@@ -325,8 +322,6 @@ class WhatsAppInput(InputChannel):
         """After a failure (Redis, tracker store, action server): crisis numbers, then a
         Dutch fault message with a phone route. The action server is only asked when the
         message is a crisis message or the bot sent nothing (a local call)."""
-        from bot.rasa_plugins.channels.rest import fault_text
-
         crisis = crisis_texts(text)
         fault = failed or tracker_store_failed_since(started)
         if not fault and (crisis or not output.sent_count):
@@ -376,20 +371,6 @@ class WhatsAppInput(InputChannel):
             )
         return response.json({"error": "whatsapp channel not configured"}, status=503)
 
-    async def _read_body(self, request: Request) -> bytes | None:
-        """The raw body, or None when it is larger than ``max_body_bytes``."""
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            return None
-        body = bytearray()
-        while True:
-            chunk = await request.stream.read()
-            if chunk is None:
-                return bytes(body)
-            body += chunk
-            if len(body) > self.max_body_bytes:
-                return None
-
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
 
@@ -414,7 +395,7 @@ class WhatsAppInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self.configured:
                 return self._refuse_unconfigured()
-            body = await self._read_body(request)
+            body = await read_body(request, self.max_body_bytes)
             if body is None:
                 return response.json({"error": "payload too large"}, status=413)
             if not signature_is_valid(self.app_secret, body, request.headers.get(SIGNATURE_HEADER)):

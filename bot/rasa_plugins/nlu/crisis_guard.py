@@ -27,14 +27,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.domain.safety import UNSPECIFIED, assess_crisis
+from bot.rasa_plugins.nlu.stateless import StatelessComponent
 
 CRISIS_INTENT = "crisis"
 CRISIS_KINDS_KEY = "crisis_kinds"
@@ -71,18 +69,8 @@ def combine(text: str, intent: Dict[str, Any] | None) -> tuple[str, List[str]]:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class CrisisGuard(GraphComponent):
+class CrisisGuard(StatelessComponent):
     """Sets intent ``crisis`` + ``crisis_kinds`` from the detector; demotes unfounded crises."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisGuard:
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.domain.gemeente_recognition import recognise_gemeente
 from bot.domain.life_domains import LIFE_DOMAINS, detect_life_domains, find_life_domain_spans
+from bot.rasa_plugins.nlu.stateless import StatelessComponent
 
 LEXICON_EXTRACTOR = "LifeDomainLexicon"
 
@@ -82,18 +80,8 @@ def with_lexicon_life_domains(entities: List[Dict[str, Any]], text: str) -> List
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class EntityCanonicaliser(GraphComponent):
+class EntityCanonicaliser(StatelessComponent):
     """Maps life_domain and gemeente entities to canonical values or drops them."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EntityCanonicaliser:
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

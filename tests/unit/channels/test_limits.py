@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sanic import Sanic
 
 from bot.ops.gate.limits import (
@@ -35,10 +34,10 @@ from tests.support.channels import (
     BotDouble,
     FixedProbe,
     delivery,
-    encode,
     make_channel,
+    post_signed,
+    rasa_rest_double,
     serve,
-    sign,
     start,
     stop,
     text_message,
@@ -106,21 +105,8 @@ async def test_redis_limiter_lets_messages_through_when_redis_is_down() -> None:
 async def fake_rasa():
     """A Rasa REST webhook double that answers every message."""
     received: list[dict] = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        received.append(body)
-        return web.json_response([{"recipient_id": body["sender"], "text": "Hallo!"}])
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", received
-    await runner.cleanup()
+    async with rasa_rest_double(lambda body, _request: received.append(body)) as url:
+        yield url, received
 
 
 # --- web app /api/chat ------------------------------------------------------------------
@@ -164,14 +150,6 @@ async def whatsapp(graph, **settings_changes: Any):
     bot = BotDouble()
     server, url = await serve(channel, bot, graph)
     return channel, bot, server, url
-
-
-async def post_signed(url: str, payload: dict) -> int:
-    body = encode(payload)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url, data=body, headers={"Content-Type": "application/json",
-                                                      "X-Hub-Signature-256": sign(body)}) as resp:
-            return resp.status
 
 
 async def test_whatsapp_over_the_rate_gets_one_polite_notice(graph) -> None:

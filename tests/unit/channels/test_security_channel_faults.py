@@ -24,22 +24,20 @@ from sanic import Sanic
 from bot.domain.safety import crisis_reply_texts, detect_crisis
 from bot.ops.gate.limits import limit_texts
 from bot.ops.settings import load_settings
-from bot.rasa_plugins.channels.rest import ActionServerProbe, SafeRestInput
+from bot.rasa_plugins.channels.rest import SafeRestInput
+from bot.rasa_plugins.channels.shared import ActionServerProbe
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
 from tests.support.channels import (
-    ACCESS_TOKEN,
     FixedProbe,
     delivery,
-    encode,
     make_channel,
+    post_signed,
     serve,
-    sign,
     start,
     stop,
     text_message,
 )
-from tests.support.fake_graph_api import FakeGraphApi
 
 CRISIS = "ik wil niet meer leven"
 CRISIS_VARIANTS = [CRISIS, "ik wil dood", "Mijn man slaat me elke avond",
@@ -171,14 +169,6 @@ async def test_rest_with_everything_up_leaves_the_answer_to_the_bot(agent_for) -
 
 # --- WhatsApp ------------------------------------------------------------------------------
 
-@pytest.fixture
-async def graph():
-    fake = FakeGraphApi(ACCESS_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_whatsapp_answers_a_crisis_with_the_crisis_numbers_when_a_part_is_down(graph, agent_for,
                                                                                      fault: str) -> None:
@@ -186,12 +176,8 @@ async def test_whatsapp_answers_a_crisis_with_the_crisis_numbers_when_a_part_is_
     settings = replace(load_settings(), lock_store_url="", rate_limit="off")
     channel = make_channel(graph, settings=settings, action_probe=probe_for(fault))
     server, url = await serve(channel, agent, graph)
-    body = encode(delivery(text_message(CRISIS)))
     try:
-        async with aiohttp.ClientSession() as http:
-            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
-            async with http.post(url, data=body, headers=headers) as resp:
-                assert resp.status == 200
+        assert await post_signed(url, delivery(text_message(CRISIS))) == 200
         await asyncio.wait_for(channel.wait_idle(), 20)
     finally:
         await stop(server)
@@ -211,13 +197,9 @@ async def test_whatsapp_crisis_over_the_rate_limit_still_gets_the_numbers(graph,
     agent = agent_for("none")
     server, url = await serve(channel, agent, graph)
     try:
-        async with aiohttp.ClientSession() as http:
-            for text in ("hallo", CRISIS):
-                body = encode(delivery(text_message(text)))
-                headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
-                async with http.post(url, data=body, headers=headers) as resp:
-                    assert resp.status == 200
-                await asyncio.wait_for(channel.wait_idle(), 20)
+        for text in ("hallo", CRISIS):
+            assert await post_signed(url, delivery(text_message(text))) == 200
+            await asyncio.wait_for(channel.wait_idle(), 20)
     finally:
         await stop(server)
     bodies = [m["text"]["body"] for m in graph.delivered]

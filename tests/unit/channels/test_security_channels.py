@@ -333,32 +333,18 @@ async def test_a_crisis_message_that_is_too_long_still_gets_the_crisis_numbers()
 
 # --- WhatsApp: only phone numbers, in a namespace of their own ------------------------------
 
-@pytest.fixture
-async def graph():
-    from tests.support.channels import ACCESS_TOKEN
-    from tests.support.fake_graph_api import FakeGraphApi
-
-    fake = FakeGraphApi(ACCESS_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 @pytest.mark.parametrize("wa_id", ["3161234\u0000", "+31612345678", "whatsapp:31612345678", "abc", "1" * 40, ""])
 async def test_whatsapp_deliveries_with_a_sender_that_is_no_phone_number_are_ignored(graph, wa_id: str) -> None:
     import asyncio
 
-    from tests.support.channels import delivery, encode, make_channel, serve, sign, text_message
+    from tests.support.channels import delivery, make_channel, post_signed, serve, text_message
 
     channel = make_channel(graph, settings=replace(load_settings(), lock_store_url=""), action_probe=FixedProbe(True))
     bot = BotDouble()
     server, url = await serve(channel, bot, graph)
-    body = encode(delivery(text_message("hallo", sender=wa_id), text_message("hallo", sender="31611112222")))
+    payload = delivery(text_message("hallo", sender=wa_id), text_message("hallo", sender="31611112222"))
     try:
-        async with aiohttp.ClientSession() as http:
-            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
-            async with http.post(url, data=body, headers=headers) as resp:
-                assert resp.status == 200
+        assert await post_signed(url, payload) == 200
         await asyncio.wait_for(channel.wait_idle(), 10)
     finally:
         await stop(server)

@@ -12,13 +12,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.ops.gate.proxy_auth import PROXY_SECRET_HEADER
 from bot.ops.settings import load_settings
 from bot.webapp.app import create_app
 from bot.webapp.chat_proxy import texts as web_texts
-from tests.support.channels import start, stop
+from tests.support.channels import rasa_rest_double, start, stop
 
 _names = itertools.count()
 SECRET = "proxy-secret-for-webchat-tests"
@@ -28,21 +27,9 @@ SECRET = "proxy-secret-for-webchat-tests"
 async def rasa_double():
     """Records the body and the proxy header of each request to the REST webhook."""
     received: list[tuple[dict, str | None]] = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        received.append((body, request.headers.get(PROXY_SECRET_HEADER)))
-        return web.json_response([{"recipient_id": body["sender"], "text": "Hallo!"}])
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", received
-    await runner.cleanup()
+    async with rasa_rest_double(lambda body, request: received.append(
+            (body, request.headers.get(PROXY_SECRET_HEADER)))) as url:
+        yield url, received
 
 
 async def web_app(rasa_url: str, tmp_path, **changes: Any):

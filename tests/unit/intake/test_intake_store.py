@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 
 from bot.domain.intake_draft import InvalidDraft, MissingContact
 from bot.ops.intake.db import make_engine
@@ -269,39 +268,3 @@ def test_fifty_concurrent_creations_from_several_processes_get_unique_references
     assert len(check.outbox_status()) == 50
     check.dispose()
 
-
-# --- additive migration --------------------------------------------------------------------
-
-
-def test_missing_columns_are_added_to_an_older_schema(db_url: str) -> None:
-    old = create_engine(db_url, future=True)
-    id_type = "SERIAL" if old.dialect.name == "postgresql" else "INTEGER"
-    with old.begin() as conn:
-        conn.execute(text(
-            f"CREATE TABLE oco_intakes (id {id_type} PRIMARY KEY, reference VARCHAR(32) NOT NULL "
-            "UNIQUE, created_at TIMESTAMP NOT NULL, gemeente VARCHAR(100) NOT NULL, channel "
-            "VARCHAR(40) NOT NULL, name TEXT NOT NULL, phone VARCHAR(32), email VARCHAR(320), "
-            "contact_preference VARCHAR(20) NOT NULL, preferred_time TEXT, life_domains JSON "
-            "NOT NULL, summary TEXT NOT NULL, wijkteam_contact VARCHAR(20) NOT NULL, urgent "
-            "BOOLEAN NOT NULL, consent_at TIMESTAMP NOT NULL, status VARCHAR(20) NOT NULL)"
-        ))
-        conn.execute(text(
-            "INSERT INTO oco_intakes (reference, created_at, gemeente, channel, name, phone, "
-            "email, contact_preference, preferred_time, life_domains, summary, "
-            "wijkteam_contact, urgent, consent_at, status) "
-            "VALUES ('OCO-2025-00001', '2025-05-01 10:00:00', "
-            "'almere', 'web', 'Oud', '+31612345678', NULL, 'telefoon', NULL, '[\"zorg\"]', "
-            "'Oude vraag', 'ja', false, '2025-05-01 09:59:00', 'nieuw')"
-        ))
-    old.dispose()
-
-    migrated = IntakeStore(db_url)
-    columns = {c["name"] for c in inspect(migrated.engine).get_columns("oco_intakes")}
-    assert {"conversation_id", "updated_at"} <= columns
-    record = migrated.get_intake("OCO-2025-00001")
-    assert record is not None
-    assert record["conversation_id"] is None
-    assert record["life_domains"] == ["zorg"]
-    assert record["created_at"] == "2025-05-01T10:00:00+00:00"
-    assert migrated.create_intake(make_draft(), None)["status"] == "nieuw"
-    migrated.dispose()

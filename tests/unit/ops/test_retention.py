@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import pytest
 from sqlalchemy import update
@@ -54,6 +55,23 @@ def configure(monkeypatch, database_url: str, tracker_url: str) -> None:
     monkeypatch.setenv("OCO_TRACKER_STORE_URL", tracker_url)
     monkeypatch.setenv("OCO_INTAKE_RETENTION_DAYS", "365")
     monkeypatch.setenv("OCO_CONVERSATION_RETENTION_DAYS", "28")
+
+
+def run_schedule_until(store: IntakeStore, done: Callable[[], bool], interval_s: float, polls: int) -> None:
+    """Run the retention schedule every `interval_s` until `done()` (checked every 20 ms, at
+    most `polls` times), then cancel it and check that it stops on the cancellation."""
+
+    async def run_a_while() -> None:
+        task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=interval_s))
+        for _ in range(polls):
+            if done():
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_a_while())
 
 
 def test_purge_removes_only_what_is_past_its_retention(
@@ -158,17 +176,7 @@ def test_the_schedule_runs_at_once_and_again_until_cancelled(
 
     monkeypatch.setattr("bot.ops.retention.purge", counting)
 
-    async def run_a_while() -> None:
-        task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.05))
-        for _ in range(200):
-            if len(rounds) >= 3:
-                break
-            await asyncio.sleep(0.02)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(run_a_while())
+    run_schedule_until(store, lambda: len(rounds) >= 3, interval_s=0.05, polls=200)
     assert rounds[0]["intakes"] == 1 and rounds[0]["conversation_events"] == 1
     assert rounds[1]["intakes"] == 0
     assert rounds[2]["intakes"] == 1
@@ -186,17 +194,7 @@ def test_a_failing_round_is_logged_and_the_schedule_goes_on(
 
     monkeypatch.setattr("bot.ops.retention.purge", failing)
 
-    async def run_a_while() -> None:
-        task = asyncio.create_task(run_retention_schedule(load_settings(), store, interval_s=0.02))
-        for _ in range(100):
-            if len(calls) >= 2:
-                break
-            await asyncio.sleep(0.02)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(run_a_while())
+    run_schedule_until(store, lambda: len(calls) >= 2, interval_s=0.02, polls=100)
     assert len(calls) >= 2
     assert "retention purge failed: OperationalError" in caplog.text
     assert "Fatima" not in caplog.text
