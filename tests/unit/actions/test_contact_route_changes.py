@@ -136,6 +136,17 @@ async def test_a_long_story_with_an_address_stays_the_story() -> None:
     assert slots["intake_story"] == story and "contact_email" not in slots
 
 
+@pytest.mark.parametrize("story", [
+    "ik heb schulden, mijn nummer is 0687654321",
+    "mijn moeder valt steeds, bel 0612345678",
+    "hulp bij de huur, mail naar a@b.nl",
+])
+async def test_a_short_story_with_a_number_or_address_stays_the_story(story: str) -> None:
+    slots, said = await validate("intake_story", story, {**PHONE, "story_known": False})
+    assert slots["intake_story"] == story
+    assert not [name for name in said if name.startswith("utter_contact_changed")]
+
+
 async def test_a_short_contact_answer_at_the_story_question_changes_the_route() -> None:
     slots, said = await validate("intake_story", "mijn mail is a@b.nl", {**PHONE, "story_known": False})
     assert slots["contact_email"] == "a@b.nl" and slots["contact_preference"] == "email"
