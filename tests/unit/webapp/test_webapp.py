@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -71,9 +72,14 @@ def test_healthz_503_when_database_is_gone(stack: Stack, fake: FakeRasa) -> None
     url = stack.start_webapp(stack.settings(), intake_store=store)
     assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
     store.dispose()
-    for child in db_dir.iterdir():
-        child.unlink()
-    db_dir.rmdir()
+    # The web app's background work may open the database (and SQLite its -wal/-shm files)
+    # while we delete: remove the folder until it stays gone; then SQLite cannot make it again.
+    for _ in range(50):
+        shutil.rmtree(db_dir, ignore_errors=True)
+        if not db_dir.exists():
+            break
+        time.sleep(0.05)
+    assert not db_dir.exists()
     resp = requests.get(f"{url}/healthz", timeout=10)
     assert resp.status_code == 503
     assert resp.json() == {"status": "degraded", "rasa": "ok", "actions": "ok", "database": "down"}
