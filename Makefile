@@ -99,10 +99,10 @@ evaluate-nlu: evaluate
 
 # Plain-Python tests only: no model, no Rasa or action server, no browser, no PostgreSQL or
 # Redis (the pytest markers in pyproject.toml; tests/e2e and tests/integration hold the rest).
-# The quick check while working: under 90 s on two cores (two pytest workers, a module per worker).
-UNIT_MARKERS := not stack and not browser and not multi and not postgres and not redis
+# The quick check while working: under 90 s on two cores (two pytest workers); tests marked `slow` run in `make test` only.
+UNIT_MARKERS := not stack and not browser and not multi and not postgres and not redis and not slow
 unit: $(INSTALLED)
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "$(UNIT_MARKERS)" --ignore=tests/e2e --ignore=tests/integration
+	$(PY) -m pytest -q -n 2 --dist load -m "$(UNIT_MARKERS)" --ignore=tests/e2e --ignore=tests/integration
 
 # Debian's Chromium for the browser tests (as root, from Debian's packages). `make test`
 # calls it by name; without Chromium the browser tests skip (they fail under CI=true).

@@ -40,6 +40,7 @@ def test_corpus_is_big_enough(corpus) -> None:
     assert len(hard) >= 250
 
 
+@pytest.mark.slow
 def test_every_crisis_message_is_found_with_its_kind(figures) -> None:
     assert not figures.misses, report(figures, show_errors=True)
 

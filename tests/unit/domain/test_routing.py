@@ -40,6 +40,7 @@ def _raw_rules() -> dict:
     return yaml.safe_load(ROUTING_FILE.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("slug", load_catalogue().slugs())
 def test_every_input_gets_a_route_that_follows_the_policy(slug):
     municipality = load_catalogue().get(slug)

@@ -189,6 +189,7 @@ def test_downgrade_and_upgrade_again_keep_the_rows(db_url: str) -> None:
     store.dispose()
 
 
+@pytest.mark.slow
 def test_oco_db_upgrade_is_the_one_command_for_deployers(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'deploy.db'}"
     create_previous_schema(url)

@@ -94,6 +94,7 @@ def test_sessions_are_hashed_end_on_logout_and_expire(accounts: StaffAccounts) -
     accounts.end_session("onbekend")
 
 
+@pytest.mark.slow
 def test_the_command_line_adds_lists_and_revokes(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'intakes.db'}"
     added = oco(url, "staff", "add", "--gemeente", "dordrecht", "--name", "Team OCO Dordrecht")
@@ -121,6 +122,7 @@ def test_the_command_line_adds_lists_and_revokes(tmp_path) -> None:
     assert oco(url, "staff", "revoke", str(member.account_id)).returncode == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gemeente", ["nergenshuizen", "Den Haag!"])
 def test_the_command_line_refuses_an_unknown_municipality(tmp_path, gemeente: str) -> None:
     url = f"sqlite:///{tmp_path / 'intakes.db'}"

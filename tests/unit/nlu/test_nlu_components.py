@@ -57,6 +57,7 @@ def test_entity_canonicaliser_drops_stray_values_and_maps_spellings() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_fallback_spacy_pipeline_is_dutch_with_lemmas_and_its_own_name(tmp_path: Path) -> None:
     import spacy
 

@@ -171,10 +171,12 @@ def assert_masked(output: str) -> None:
     assert not leaks, f"personal data in the logs: {leaks}"
 
 
+@pytest.mark.slow
 def test_a_broken_sqlite_database_logs_the_error_without_personal_data(tmp_path) -> None:
     assert_masked(run_broken_database("masked", f"sqlite:///{tmp_path / 'tracker.db'}"))
 
 
+@pytest.mark.slow
 def test_without_the_masking_the_same_failure_would_leak(tmp_path) -> None:
     """Shows the test above can fail: Rasa and SQLAlchemy print the row, number and all."""
     output = run_broken_database("raw", f"sqlite:///{tmp_path / 'tracker.db'}")

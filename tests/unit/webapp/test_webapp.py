@@ -302,6 +302,7 @@ def test_no_inline_script_or_style_in_any_template() -> None:
 # --- python -m bot.webapp ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_module_entry_point_serves_healthz(stack: Stack, fake: FakeRasa) -> None:
     port_sock = free_socket()
     port = port_sock.getsockname()[1]
