@@ -20,6 +20,9 @@ from bot.ops.evaluation.safety_eval import (
 )
 from bot.paths import PROJECT_ROOT
 
+# The whole corpus (about 6,000 messages) is read once per module: `make test` runs it, `make unit` not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def corpus():
@@ -40,7 +43,6 @@ def test_corpus_is_big_enough(corpus) -> None:
     assert len(hard) >= 250
 
 
-@pytest.mark.slow
 def test_every_crisis_message_is_found_with_its_kind(figures) -> None:
     assert not figures.misses, report(figures, show_errors=True)
 

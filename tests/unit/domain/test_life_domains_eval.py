@@ -106,6 +106,7 @@ def test_labelled_set_is_large_and_valid() -> None:
         assert sum(value in e.domains for e in examples) >= 25, value
 
 
+@pytest.mark.slow
 def test_lexicon_meets_the_thresholds_on_the_labelled_set(capsys: pytest.CaptureFixture) -> None:
     assert life_domains_eval.main([]) == 0
     out = capsys.readouterr().out
@@ -150,6 +151,7 @@ def _detect_by_plain_patterns(text: str) -> list[str]:
     return [value for value in LIFE_DOMAINS if value in found]
 
 
+@pytest.mark.slow
 def test_the_index_finds_what_the_plain_patterns_find() -> None:
     texts = [e.text for e in life_domains_eval.load_examples()][::5]
     texts += ["ik heb shculden en een huurachterstnd", "mijn dochtr heeft dementie", "ik zorg voor mn vader"]

@@ -246,6 +246,7 @@ def _create_many(database_url: str, count: int) -> list[str]:
     return references
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_creations_from_several_processes_get_unique_references(
     db_url: str,
 ) -> None:
