@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -267,16 +268,22 @@ def asked_in_this_handover(tracker: Tracker, responses: tuple[str, ...]) -> bool
     return False
 
 
-def preview_labels(language: str | None) -> Dict[str, Any]:
-    """The preview labels: data/summary.yml in Dutch, data/languages.yml ("voorvertoning") for
-    a resident who chats in another language that has them."""
+@lru_cache(maxsize=1)
+def _translated_preview_labels() -> Dict[str, Any]:
+    """data/languages.yml "voorvertoning", read once per process."""
     import yaml
 
     from bot.domain.language import LANGUAGES_FILE
 
+    raw = yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8")) or {}
+    return raw.get("voorvertoning") or {}
+
+
+def preview_labels(language: str | None) -> Dict[str, Any]:
+    """The preview labels: data/summary.yml in Dutch, data/languages.yml ("voorvertoning") for
+    a resident who chats in another language that has them."""
     if language and language != "nl":
-        raw = yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8")) or {}
-        labels = (raw.get("voorvertoning") or {}).get(language)
+        labels = _translated_preview_labels().get(language)
         if labels:
             return labels
     return summary_texts()["preview"]

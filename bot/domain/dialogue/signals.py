@@ -226,8 +226,6 @@ def sentence_parts(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(text or "") if part and normalise_text(part)]
 
 
-_sentences = sentence_parts
-
 
 def sentence_signals(text: str) -> list[str]:
     """The signals found anywhere in a (long) message, highest priority first, each once.
@@ -238,7 +236,7 @@ def sentence_signals(text: str) -> list[str]:
     folded = normalise_text(text or "")
     if not folded:
         return []
-    sentences = _sentences(text)
+    sentences = sentence_parts(text)
     found = []
     for signal in _table()[0]:
         if signal.name == "crisis":

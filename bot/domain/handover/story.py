@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 import phonenumbers
 
+from bot.domain.dialogue.signals import asks_about_the_question
 from bot.domain.life_domains import detect_life_domains
 from bot.domain.safety import detect_crisis
 from bot.domain.text import normalise_text
@@ -72,14 +73,6 @@ _ABOUT = re.compile(r"\b(?:over|omdat|want|vanwege|ivm|betreffende)\s+\w+\s+\w+"
 MIN_WORDS_WITH_SUBJECT = 6
 
 
-# Questions about the assistant's own question are no story: "wat bedoelt u met beheerder?",
-# "hoe bedoelt u?", "ik snap de vraag niet", "waarom wilt u dat weten?".
-_ABOUT_THE_QUESTION = re.compile(
-    r"^(?:\w+ ){0,3}(?:wat|hoe) bedoel(?:t|d)? (?:u|je|jij|jullie)\b"
-    r"|^(?:\w+ ){0,2}(?:ik )?(?:snap|begrijp) (?:de|uw|je|die|deze) vraag niet\b"
-    r"|^(?:\w+ ){0,2}waarom (?:wilt|wil|moet|vraagt) (?:u|je|jij|jullie) (?:\w+ ){0,3}(?:weten|hebben|vragen)\b"
-    r"|^(?:\w+ ){0,2}wat (?:is|betekent) (?:een |de |het )?(?:beheerder|referentie|toestemming|ocoteam|oco team)\b"
-)
 _MASKS = re.compile(r"\[(?:telefoonnummer|e-mailadres|nummer)\]")
 
 
@@ -95,7 +88,7 @@ def is_story(utterance: Utterance) -> bool:
     text = utterance.text.strip()
     if not text or text.startswith("/"):
         return False
-    if is_contact_only(text) or _ABOUT_THE_QUESTION.search(normalise_text(text)):
+    if is_contact_only(text) or asks_about_the_question(text):
         return False
     if utterance.answer_slot is not None:
         return utterance.answer_slot in STORY_SLOTS and not utterance.skipped
